@@ -1,0 +1,86 @@
+"""Grad mode: whether new operations are recorded for backward.
+
+Grad mode is per thread, as in PyTorch. ``no_grad`` and ``enable_grad`` switch
+it for a block of code; both work as context managers and as decorators.
+"""
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    """Return True when new operations are recorded for backward."""
+    return getattr(_state, "enabled", True)
+
+
+def _set_enabled(enabled: bool) -> None:
+    _state.enabled = enabled
+
+
+class _GradModeContext:
+    """A context manager and decorator that sets grad mode, then restores it."""
+
+    enabled: bool = True
+
+    def __enter__(self) -> None:
+        self._previous = is_grad_enabled()
+        _set_enabled(self.enabled)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _set_enabled(self._previous)
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):  # noqa: N801 (PyTorch's name)
+    """Stop recording operations inside a block or a decorated function.
+
+    Results computed inside have ``requires_grad=False``, which saves the memory
+    of the graph. Use it for evaluation and for hand-written parameter updates::
+
+        with no_grad():
+            w -= lr * w.grad
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradModeContext):  # noqa: N801 (PyTorch's name)
+    """Record operations again inside a block, even within ``no_grad``."""
+
+    enabled = True
+
+
+class set_grad_enabled(_GradModeContext):  # noqa: N801 (PyTorch's name)
+    """Set grad mode to ``mode`` for a block, or at once when called bare."""
+
+    def __init__(self, mode: bool) -> None:
+        self.enabled = bool(mode)
+        self._previous = is_grad_enabled()
+        _set_enabled(self.enabled)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __call__(self, func: F) -> F:
+        mode = self.enabled
+        _set_enabled(self._previous)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]

@@ -1,0 +1,35 @@
+"""The random number generator shared by initialisers, shuffling and sampling.
+
+This module holds one of the two pieces of global state in the library (the
+other is grad mode). ``manual_seed`` replaces the generator, so a seeded program
+draws the same numbers on every run.
+"""
+
+import numpy as np
+
+_generator = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed the shared generator and return it.
+
+    Args:
+        seed: a non-negative integer.
+
+    Raises:
+        ValueError: if ``seed`` is negative or not an integer.
+    """
+    global _generator
+
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"manual_seed expects an integer seed, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"manual_seed expects a non-negative seed, got {seed}")
+
+    _generator = np.random.default_rng(int(seed))
+    return _generator
+
+
+def default_generator() -> np.random.Generator:
+    """Return the shared generator that ``manual_seed`` last seeded."""
+    return _generator
