@@ -1,0 +1,217 @@
+"""``Function``: the one mechanism behind every differentiable operation.
+
+An operation is a subclass of ``Function`` with two static methods:
+
+- ``forward(ctx, *inputs)`` receives NumPy arrays (each Tensor argument is
+  unwrapped; other arguments, such as an axis, pass through) and returns one
+  NumPy array. It may stash what backward needs with ``ctx.save_for_backward``
+  and plain attributes on ``ctx``.
+- ``backward(ctx, grad_output)`` receives the gradient of the loss with respect
+  to the output, as a Tensor, and returns one gradient per argument of
+  ``forward`` (``None`` for arguments that need none). It is written with
+  Tensor operations, so that it is itself differentiable.
+
+``apply`` runs forward and, when a gradient is needed, records the node in the
+graph. The base class does the chain-rule bookkeeping that the engine needs:
+it remembers each input's shape and dtype so that the engine can sum a
+broadcast gradient back to the input's shape and cast it to the input's dtype.
+
+Example, a user-defined operation::
+
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return grad_output * 3 * x**2
+
+    y = Cube.apply(Tensor([2.0], requires_grad=True))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu.errors import GraphError, InPlaceError
+from tinygrad_edu.grad_mode import is_grad_enabled
+from tinygrad_edu.tensor import Tensor
+
+# Where a saved value came from, so that saved_tensors can rebuild it.
+_SAVED_INPUT = 0
+_SAVED_OUTPUT = 1
+_SAVED_CONSTANT = 2
+
+
+class Function:
+    """Base class of all differentiable operations; an instance is a graph node.
+
+    The instance made by ``apply`` is both the ``ctx`` that forward and backward
+    receive and the ``grad_fn`` of the output Tensor. ``parents`` holds, for each
+    argument of forward, where its gradient goes: the ``grad_fn`` of a
+    non-leaf input, the leaf Tensor itself, or ``None`` when no gradient is
+    needed.
+    """
+
+    def __init__(self) -> None:
+        self.parents: tuple[Function | Tensor | None, ...] = ()
+        self.needs_input_grad: tuple[bool, ...] = ()
+        self.input_shapes: tuple[tuple[int, ...] | None, ...] = ()
+        self.input_dtypes: tuple[np.dtype | None, ...] = ()
+        self._to_save: tuple[Any, ...] = ()
+        self._saved: tuple[tuple[int, Any, Any], ...] | None = ()
+        self._output: np.ndarray | None = None
+        self._output_version: Any = None
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+    @classmethod
+    def name(cls) -> str:
+        """Return the node's display name, such as ``MulBackward``."""
+        return f"{cls.__name__}Backward"
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any) -> np.ndarray:
+        """Compute the output from NumPy arrays. Subclasses must override it."""
+        raise NotImplementedError("Function subclasses must implement forward")
+
+    @staticmethod
+    def backward(ctx: Any, grad_output: Tensor) -> Any:
+        """Return the gradient of each forward argument. Subclasses override it."""
+        raise NotImplementedError("Function subclasses must implement backward")
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep arrays for backward; read them back with ``saved_tensors``.
+
+        Pass the very arrays that forward received or returned: an input comes
+        back as its Tensor, and the output as a Tensor whose ``grad_fn`` is this
+        node, so that backward stays differentiable. Any other array comes back
+        as a constant Tensor, which is right only for values that do not depend
+        smoothly on the inputs, such as a mask.
+        """
+        self._to_save = values
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor | None, ...]:
+        """Return the saved values as Tensors, in the order they were saved.
+
+        Raises:
+            GraphError: if the graph was released by an earlier backward.
+            InPlaceError: if a saved Tensor was changed in place since.
+        """
+        if self._saved is None:
+            raise GraphError(
+                f"cannot run backward through {self.name()} a second time: its "
+                "saved values were released after the first backward. Pass "
+                "retain_graph=True to the first backward() to keep them."
+            )
+
+        tensors: list[Tensor | None] = []
+        for kind, value, version in self._saved:
+            if kind == _SAVED_INPUT:
+                _check_version(self, value._version, version)
+                tensors.append(value)
+            elif kind == _SAVED_OUTPUT:
+                _check_version(self, self._output_version, version)
+                tensors.append(Tensor._make(self._output, self, True))
+            else:
+                tensors.append(None if value is None else Tensor._make(value))
+        return tuple(tensors)
+
+    def release(self) -> None:
+        """Free the saved values; a later backward through this node raises."""
+        self._saved = None
+        self._output = None
+
+    @classmethod
+    def apply(cls, *args: Any) -> Tensor:
+        """Run forward on ``args`` and record the node when a gradient is needed.
+
+        Tensor arguments reach forward as NumPy arrays; other arguments pass
+        through unchanged. Returns the output Tensor.
+        """
+        ctx = cls()
+        arrays = [arg._array if isinstance(arg, Tensor) else arg for arg in args]
+        # IEEE results such as log(0) = -inf are silent, as in PyTorch.
+        with np.errstate(all="ignore"):
+            out = cls.forward(ctx, *arrays)
+        if not isinstance(out, np.ndarray):
+            # NumPy returns scalars, not 0-d arrays, from many 0-d operations.
+            out = np.asarray(out)
+
+        needs_grad = tuple(
+            isinstance(arg, Tensor) and arg.requires_grad for arg in args
+        )
+        if not (any(needs_grad) and is_grad_enabled()):
+            return Tensor._make(out, version=_shared_version(out, args))
+
+        result = Tensor._make(out, ctx, True, _shared_version(out, args))
+        ctx._record(args, arrays, needs_grad, result)
+        return result
+
+    def _record(
+        self,
+        args: tuple[Any, ...],
+        arrays: list[Any],
+        needs_grad: tuple[bool, ...],
+        result: Tensor,
+    ) -> None:
+        """Store the graph edges, the input metadata and the saved values."""
+        self.needs_input_grad = needs_grad
+        self.parents = tuple(
+            (arg.grad_fn if arg.grad_fn is not None else arg) if needed else None
+            for arg, needed in zip(args, needs_grad)
+        )
+        self.input_shapes = tuple(getattr(arg, "shape", None) for arg in args)
+        self.input_dtypes = tuple(getattr(arg, "dtype", None) for arg in args)
+
+        saved = []
+        for value in self._to_save:
+            saved.append(self._locate_saved(value, args, arrays, result))
+        self._saved = tuple(saved)
+        self._to_save = ()
+
+    def _locate_saved(
+        self, value: Any, args: tuple[Any, ...], arrays: list[Any], result: Tensor
+    ) -> tuple[int, Any, Any]:
+        """Classify one saved value as an input, the output or a constant."""
+        for arg, array in zip(args, arrays):
+            if value is array and arg is not array:
+                return (_SAVED_INPUT, arg, arg._version.value)
+
+        if value is result._array:
+            self._output = result._array
+            self._output_version = result._version
+            return (_SAVED_OUTPUT, None, result._version.value)
+
+        return (_SAVED_CONSTANT, value, None)
+
+
+def _shared_version(out: np.ndarray, args: tuple[Any, ...]) -> Any:
+    """Return the version counter of the input that ``out`` is a view of, if any.
+
+    A view, such as the result of reshape or basic indexing, shares memory with
+    its input, so an in-place change through either must be seen by both.
+    """
+    if out.base is None:
+        return None
+    for arg in args:
+        if isinstance(arg, Tensor) and np.may_share_memory(out, arg._array):
+            return arg._version
+    return None
+
+
+def _check_version(node: Function, counter: Any, saved_version: int) -> None:
+    if counter.value != saved_version:
+        raise InPlaceError(
+            f"a tensor that {node.name()} saved for backward was changed in place "
+            f"after it was saved (version {saved_version}, now {counter.value}). "
+            "Use an out-of-place operation (x = x + 1 instead of x += 1), or "
+            ".clone() the tensor before changing it."
+        )

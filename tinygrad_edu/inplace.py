@@ -1,0 +1,182 @@
+"""In-place methods of Tensor: ``add_``, ``-=``, ``zero_`` and the rest.
+
+An in-place method writes into the tensor's own array, so every Tensor that
+shares the array sees the change. That is what makes a hand-written update
+work: ``with no_grad(): p -= lr * p.grad`` changes the parameter that the model
+holds.
+
+Two cases:
+
+- Nothing needs recording (grad mode is off, or no operand requires grad):
+  a NumPy ufunc writes straight into the array.
+- A graph is being built: the operation runs out of place on a copy of the old
+  value, the result is written into the array, and the tensor takes the new
+  node as its ``grad_fn``. Nodes that saved the old value notice the change
+  through the version counter and raise if they are run.
+
+Changing a leaf that requires grad, outside ``no_grad``, raises: its old value
+may already be saved in the graph, and the update could not be differentiated.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tinygrad_edu.errors import DTypeError, InPlaceError, ShapeError
+from tinygrad_edu.grad_mode import is_grad_enabled
+
+if TYPE_CHECKING:
+    from tinygrad_edu.tensor import Tensor
+
+
+class InPlaceMethods:
+    """Mixin with the in-place methods; ``Tensor`` is the only class using it."""
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """Add ``alpha * other`` to this tensor in place."""
+        other = other if alpha == 1 else other * alpha
+        return _update(self, "add_", np.add, "__add__", other)
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """Subtract ``alpha * other`` from this tensor in place."""
+        other = other if alpha == 1 else other * alpha
+        return _update(self, "sub_", np.subtract, "__sub__", other)
+
+    def mul_(self, other: Any) -> Tensor:
+        """Multiply this tensor by ``other`` in place."""
+        return _update(self, "mul_", np.multiply, "__mul__", other)
+
+    def div_(self, other: Any) -> Tensor:
+        """Divide this tensor by ``other`` in place."""
+        return _update(self, "div_", np.true_divide, "__truediv__", other)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def copy_(self, source: Any) -> Tensor:
+        """Copy ``source`` (broadcast to this shape) into this tensor."""
+        return _update(self, "copy_", _take_right, "_copy_from", source)
+
+    def fill_(self, value: float) -> Tensor:
+        """Set every element to ``value``."""
+        return self.copy_(value)
+
+    def zero_(self) -> Tensor:
+        """Set every element to zero."""
+        return self.copy_(0)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Limit the elements to [min, max] in place; see ``Tensor.clamp``."""
+        from tinygrad_edu.ops.unary import clamp_bounds
+
+        low, high = clamp_bounds(min, max)
+        tensor: Tensor = self  # type: ignore[assignment]
+        _check_leaf(tensor, "clamp_")
+
+        if _records_graph(tensor, ()):
+            return _rebase(tensor, tensor._before().clamp(low, high), "clamp_")
+        np.clip(tensor._array, low, high, out=tensor._array)
+        tensor._version.value += 1
+        return tensor
+
+    def _before(self) -> Tensor:
+        """Return a copy of the current value that keeps the current history."""
+        tensor: Tensor = self  # type: ignore[assignment]
+        return type(tensor)._make(
+            tensor._array.copy(), tensor.grad_fn, tensor.requires_grad
+        )
+
+    def _copy_from(self, source: Tensor) -> Tensor:
+        """Return ``source`` broadcast to this shape; the old value gets no grad."""
+        from tinygrad_edu.ops.selection import Where
+
+        tensor: Tensor = self  # type: ignore[assignment]
+        keep_old = type(tensor)._make(np.zeros(tensor.shape, dtype=np.bool_))
+        return Where.apply(keep_old, tensor, source.to(tensor.dtype))
+
+
+def _take_right(left: np.ndarray, right: np.ndarray, **kwargs: Any) -> None:
+    np.copyto(kwargs["out"], right, casting=kwargs["casting"])
+
+
+def _check_leaf(tensor: Tensor, name: str) -> None:
+    if tensor.is_leaf and tensor.requires_grad and is_grad_enabled():
+        raise InPlaceError(
+            f"{name}: a leaf tensor that requires grad cannot be changed in place "
+            "while grad mode is on, because the change could not be "
+            "differentiated. Wrap the update in `with no_grad():`."
+        )
+
+
+def _records_graph(tensor: Tensor, operands: tuple[Any, ...]) -> bool:
+    from tinygrad_edu.tensor import Tensor
+
+    return is_grad_enabled() and (
+        tensor.requires_grad
+        or any(isinstance(x, Tensor) and x.requires_grad for x in operands)
+    )
+
+
+def _update(
+    self: Any, name: str, ufunc: Any, method: str, other: Any
+) -> Tensor:
+    """Apply ``self = self <op> other`` in place; see the module docstring."""
+    from tinygrad_edu.tensor import Tensor, _wrap
+
+    tensor: Tensor = self
+    _check_leaf(tensor, name)
+    operand = _wrap(other, tensor)
+    _check_shape(tensor, operand, name)
+
+    if _records_graph(tensor, (operand,)):
+        return _rebase(tensor, getattr(tensor._before(), method)(operand), name)
+
+    try:
+        ufunc(tensor._array, operand._array, out=tensor._array, casting="same_kind")
+    except TypeError as error:
+        raise DTypeError(
+            f"{name}: the result has dtype {np.result_type(tensor._array, operand._array)}"
+            f", which cannot be stored in this tensor of dtype {tensor.dtype}. "
+            "Use the out-of-place operation, or convert the tensor first."
+        ) from error
+    tensor._version.value += 1
+    return tensor
+
+
+def _check_shape(tensor: Tensor, operand: Tensor, name: str) -> None:
+    try:
+        shape = np.broadcast_shapes(tensor.shape, operand.shape)
+    except ValueError:
+        shape = None
+    if shape != tensor.shape:
+        raise ShapeError(
+            f"{name}: an operand of shape {operand.shape} cannot be broadcast to "
+            f"this tensor's shape {tensor.shape}, which an in-place result must keep"
+        )
+
+
+def _rebase(tensor: Tensor, result: Tensor, name: str) -> Tensor:
+    """Write ``result`` into ``tensor`` and make its node the tensor's history."""
+    if result.dtype != tensor.dtype and not np.can_cast(
+        result.dtype, tensor.dtype, casting="same_kind"
+    ):
+        raise DTypeError(
+            f"{name}: the result has dtype {result.dtype}, which cannot be stored "
+            f"in this tensor of dtype {tensor.dtype}"
+        )
+    np.copyto(tensor._array, result._array, casting="same_kind")
+    tensor._version.value += 1
+    tensor.grad_fn = result.grad_fn
+    tensor._requires_grad = result.requires_grad
+    return tensor

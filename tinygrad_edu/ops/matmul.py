@@ -1,0 +1,56 @@
+"""The matrix product, with NumPy's rules for 1-D and batched operands."""
+
+import numpy as np
+
+from tinygrad_edu.errors import ShapeError
+from tinygrad_edu.function import Function
+from tinygrad_edu.tensor import Tensor
+
+
+class MatMul(Function):
+    """z = x @ y, following ``numpy.matmul``.
+
+    Shapes: (n, k) @ (k, m) -> (n, m). A 1-D x of shape (k,) acts as a row
+    (1, k) and a 1-D y as a column (k, 1); the added dimension is then removed
+    from z. Leading batch dimensions broadcast: (b, n, k) @ (k, m) -> (b, n, m).
+
+    Gradients: dL/dx = g @ y^T and dL/dy = x^T @ g, where g = dL/dz and ^T
+    swaps the last two dimensions. The engine sums broadcast batch dimensions.
+    """
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if x.ndim == 0 or y.ndim == 0:
+            raise ShapeError(
+                f"matmul needs operands with at least 1 dimension, got shapes "
+                f"{x.shape} and {y.shape}; use * to multiply by a scalar"
+            )
+        if x.shape[-1] != y.shape[-2 if y.ndim > 1 else 0]:
+            raise ShapeError(
+                f"matmul: shapes {x.shape} and {y.shape} cannot be multiplied "
+                f"({x.shape[-1]} columns in the first, "
+                f"{y.shape[-2 if y.ndim > 1 else 0]} rows in the second)"
+            )
+        ctx.save_for_backward(x, y)
+        return np.matmul(x, y)
+
+    @staticmethod
+    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+        x, y = ctx.saved_tensors
+        x_matrix = x.unsqueeze(0) if x.ndim == 1 else x
+        y_matrix = y.unsqueeze(-1) if y.ndim == 1 else y
+
+        grad = grad_output
+        if x.ndim == 1:
+            grad = grad.unsqueeze(-2 if y.ndim > 1 else 0)
+        if y.ndim == 1:
+            grad = grad.unsqueeze(-1)
+
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad @ y_matrix.transpose(-1, -2)
+            grad_x = grad_x.squeeze(-2) if x.ndim == 1 else grad_x
+        if ctx.needs_input_grad[1]:
+            grad_y = x_matrix.transpose(-1, -2) @ grad
+            grad_y = grad_y.squeeze(-1) if y.ndim == 1 else grad_y
+        return grad_x, grad_y

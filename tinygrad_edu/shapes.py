@@ -1,0 +1,64 @@
+"""Checks and conversions for dimension arguments, shared by the operations."""
+
+from collections.abc import Sequence
+from typing import TypeAlias
+
+from tinygrad_edu.errors import ShapeError
+
+Dim: TypeAlias = int | Sequence[int] | None
+
+
+def normalize_dims(dims: int | Sequence[int], ndim: int, op: str) -> tuple[int, ...]:
+    """Return ``dims`` as non-negative positions in a tensor of ``ndim`` dims.
+
+    A 0-d tensor accepts dimension 0 and -1, as in PyTorch.
+
+    Raises:
+        ShapeError: if a dimension is out of range or repeated.
+    """
+    if isinstance(dims, int):
+        dims = (dims,)
+    rank = max(ndim, 1)
+
+    result = []
+    for dim in dims:
+        if not -rank <= dim < rank:
+            raise ShapeError(
+                f"{op}: dimension {dim} is out of range for a tensor with {ndim} "
+                f"dimensions (expected a value in [{-rank}, {rank - 1}])"
+            )
+        result.append(dim % rank if ndim else 0)
+
+    if len(set(result)) != len(result):
+        raise ShapeError(f"{op}: dimension {tuple(dims)} names a dimension twice")
+    return tuple(result)
+
+
+def resolve_dim(
+    dim: Dim,
+    keepdim: bool,
+    axis: Dim,
+    keepdims: bool | None,
+    ndim: int,
+    op: str,
+) -> tuple[tuple[int, ...], bool]:
+    """Merge PyTorch's ``dim``/``keepdim`` with NumPy's ``axis``/``keepdims``.
+
+    Returns the dimensions to reduce (all of them for None) and keepdim.
+
+    Raises:
+        TypeError: if both spellings of the same argument are given.
+    """
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: pass dim or axis, not both")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+
+    if dim is None:
+        return tuple(range(ndim)), bool(keepdim)
+    dims = normalize_dims(dim, ndim, op)
+    if ndim == 0:
+        dims = ()
+    return dims, bool(keepdim)
