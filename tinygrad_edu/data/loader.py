@@ -1,0 +1,209 @@
+"""Mini-batch iteration over in-memory arrays, and the train/test ``Split``.
+
+``BatchLoader`` does the work of PyTorch's ``DataLoader`` over a
+``TensorDataset``. It slices equal-length arrays along their first dimension
+and yields one tuple of Tensors per batch. The data readers in this package
+return a ``Split`` of NumPy arrays that can be passed straight to it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tinygrad_edu.random import default_generator
+
+if TYPE_CHECKING:
+    from tinygrad_edu.tensor import Tensor
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """A dataset divided into a training part and a test part.
+
+    ``eq=False`` keeps identity comparison, because ``==`` on arrays is
+    elementwise and has no single truth value.
+
+    Attributes:
+        x_train: training inputs, one sample per row.
+        y_train: training labels, one per row of ``x_train``.
+        x_test: test inputs, one sample per row.
+        y_test: test labels, one per row of ``x_test``.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    def __post_init__(self) -> None:
+        for part in ("train", "test"):
+            x = getattr(self, f"x_{part}")
+            y = getattr(self, f"y_{part}")
+            if len(x) != len(y):
+                raise ValueError(
+                    f"Split needs one label per sample, but x_{part} has {len(x)} "
+                    f"rows and y_{part} has {len(y)}"
+                )
+
+
+class BatchLoader:
+    """Iterate over equal-length arrays in mini-batches of Tensors.
+
+    Each batch is a tuple with one Tensor per input array. All Tensors of a
+    batch contain the same rows, so inputs and labels stay paired. Dtypes are kept.
+    The yielded Tensors are copies that do not require grad.
+
+    Args:
+        *arrays: NumPy arrays or Tensors with the same length along the first
+            dimension. A Tensor is read through ``detach()``, so its gradient
+            history is not part of the batches.
+        batch_size: number of samples per batch, a positive integer.
+        shuffle: if True, every pass over the loader visits the samples in a
+            new random order. If False, batches follow the order of the arrays.
+        seed: with ``shuffle``, seed of a generator that this loader owns, so
+            the orders of successive passes can be reproduced from the seed.
+            If None, orders are drawn from ``tinygrad_edu.random``'s shared
+            generator, which ``manual_seed`` controls.
+        drop_last: if True, leave out the last batch when it has fewer than
+            ``batch_size`` samples. If False, keep it.
+
+    Raises:
+        ValueError: if no arrays are given, an array has no first dimension,
+            the lengths differ or are 0, ``batch_size`` is not a positive integer, or
+            ``seed`` is not a non-negative integer.
+        TypeError: if an array is neither a NumPy array nor a Tensor.
+
+    Example:
+        >>> x = np.arange(10, dtype=np.float32).reshape(5, 2)
+        >>> y = np.array([0, 1, 0, 1, 1])
+        >>> loader = BatchLoader(x, y, batch_size=2)
+        >>> len(loader)
+        3
+        >>> [tuple(xb.shape) for xb, _ in loader]
+        [(2, 2), (2, 2), (1, 2)]
+    """
+
+    def __init__(
+        self,
+        *arrays: np.ndarray | Tensor,
+        batch_size: int = 32,
+        shuffle: bool = False,
+        seed: int | None = None,
+        drop_last: bool = False,
+    ) -> None:
+        _check_batch_size(batch_size)
+        _check_seed(seed)
+        self.arrays = _as_equal_length_arrays(arrays)
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+
+        # A seeded loader owns its generator, so the orders of successive
+        # epochs depend only on the seed and the number of passes made so far.
+        self._generator = None if seed is None else np.random.default_rng(seed)
+
+    @property
+    def num_samples(self) -> int:
+        """Number of rows in each array."""
+        return len(self.arrays[0])
+
+    def __len__(self) -> int:
+        """Return the number of batches in one pass."""
+        if self.drop_last:
+            return self.num_samples // self.batch_size
+        return math.ceil(self.num_samples / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+        from tinygrad_edu.tensor import Tensor
+
+        for rows in self._batch_rows():
+            yield tuple(Tensor(array[rows]) for array in self.arrays)
+
+    def _batch_rows(self) -> Iterator[slice | np.ndarray]:
+        """Yield the row selection of each batch of one pass.
+
+        Without shuffling a selection is a slice. With shuffling it is an
+        index array cut from a permutation drawn once per pass.
+        """
+        order = None
+        if self.shuffle:
+            generator = self._generator
+            if generator is None:
+                generator = default_generator()
+            order = generator.permutation(self.num_samples)
+
+        for batch in range(len(self)):
+            start = batch * self.batch_size
+            stop = min(start + self.batch_size, self.num_samples)
+            yield slice(start, stop) if order is None else order[start:stop]
+
+    def __repr__(self) -> str:
+        return (
+            f"BatchLoader(num_arrays={len(self.arrays)}, "
+            f"num_samples={self.num_samples}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last})"
+        )
+
+
+def _check_batch_size(batch_size: Any) -> None:
+    is_int = isinstance(batch_size, (int, np.integer)) and not isinstance(
+        batch_size, bool
+    )
+    if not is_int or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+
+def _check_seed(seed: Any) -> None:
+    if seed is None:
+        return
+    is_int = isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
+    if not is_int or seed < 0:
+        raise ValueError(f"seed must be None or a non-negative integer, got {seed!r}")
+
+
+def _as_equal_length_arrays(arrays: tuple[Any, ...]) -> tuple[np.ndarray, ...]:
+    """Return the inputs as NumPy arrays after checking that their lengths agree."""
+    if not arrays:
+        raise ValueError("BatchLoader needs at least one array, got none")
+
+    converted = tuple(
+        _as_array(array, position) for position, array in enumerate(arrays)
+    )
+
+    lengths = [len(array) for array in converted]
+    if len(set(lengths)) > 1:
+        raise ValueError(
+            "BatchLoader needs arrays of the same length along the first "
+            f"dimension, got lengths {lengths}"
+        )
+    if lengths[0] == 0:
+        raise ValueError(
+            "BatchLoader needs at least one sample, got arrays of length 0"
+        )
+    return converted
+
+
+def _as_array(array: Any, position: int) -> np.ndarray:
+    if not isinstance(array, np.ndarray):
+        # Imported here so that importing this module does not load the engine.
+        from tinygrad_edu.tensor import Tensor
+
+        if not isinstance(array, Tensor):
+            raise TypeError(
+                f"BatchLoader expects NumPy arrays or Tensors, got "
+                f"{type(array).__name__} at position {position}. Convert it "
+                "with np.asarray first"
+            )
+        array = array.detach().numpy()
+
+    if array.ndim == 0:
+        raise ValueError(
+            f"BatchLoader needs arrays with a first dimension to batch along, "
+            f"got a 0-d array at position {position}"
+        )
+    return array
