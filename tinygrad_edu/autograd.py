@@ -72,7 +72,7 @@ def grad(
 
     seeds = [
         _backward_seed(output, seed, "grad")
-        for output, seed in zip(output_list, grad_list)
+        for output, seed in zip(output_list, grad_list, strict=True)
     ]
     if retain_graph is None:
         retain_graph = create_graph

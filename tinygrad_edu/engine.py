@@ -73,7 +73,7 @@ def run_backward(
 
     with set_grad_enabled(create_graph):
         start_nodes = []
-        for root, grad in zip(roots, root_grads):
+        for root, grad in zip(roots, root_grads, strict=True):
             if root.grad_fn is None:
                 _deliver_to_leaf(root, grad, wanted, captured, create_graph)
                 continue
@@ -175,7 +175,7 @@ def _sum_to_shape(
     extra = grad.ndim - len(shape)
     fits = extra >= 0 and all(
         size == 1 or size == grad_size
-        for size, grad_size in zip(shape, grad.shape[extra:])
+        for size, grad_size in zip(shape, grad.shape[extra:], strict=True)
     )
     if not fits:
         raise GraphError(

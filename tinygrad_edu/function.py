@@ -140,10 +140,9 @@ class Function:
         arrays = [arg._array if isinstance(arg, Tensor) else arg for arg in args]
         # IEEE results such as log(0) = -inf are silent, as in PyTorch.
         with np.errstate(all="ignore"):
-            out = cls.forward(ctx, *arrays)
-        if not isinstance(out, np.ndarray):
-            # NumPy returns scalars, not 0-d arrays, from many 0-d operations.
-            out = np.asarray(out)
+            raw_out = cls.forward(ctx, *arrays)
+        # NumPy returns scalars, not 0-d arrays, from many 0-d operations.
+        out = raw_out if isinstance(raw_out, np.ndarray) else np.asarray(raw_out)
 
         needs_grad = tuple(
             isinstance(arg, Tensor) and arg.requires_grad for arg in args
@@ -152,7 +151,7 @@ class Function:
             return Tensor._make(out, version=_shared_version(out, args))
 
         result = Tensor._make(out, ctx, True, _shared_version(out, args))
-        ctx._record(args, arrays, needs_grad, result)
+        ctx._record(args, arrays, needs_grad, result, raw_out)
         return result
 
     def _record(
@@ -161,31 +160,37 @@ class Function:
         arrays: list[Any],
         needs_grad: tuple[bool, ...],
         result: Tensor,
+        raw_out: Any,
     ) -> None:
         """Store the graph edges, the input metadata and the saved values."""
         self.needs_input_grad = needs_grad
         self.parents = tuple(
             (arg.grad_fn if arg.grad_fn is not None else arg) if needed else None
-            for arg, needed in zip(args, needs_grad)
+            for arg, needed in zip(args, needs_grad, strict=True)
         )
         self.input_shapes = tuple(getattr(arg, "shape", None) for arg in args)
         self.input_dtypes = tuple(getattr(arg, "dtype", None) for arg in args)
 
         saved = []
         for value in self._to_save:
-            saved.append(self._locate_saved(value, args, arrays, result))
+            saved.append(self._locate_saved(value, args, arrays, result, raw_out))
         self._saved = tuple(saved)
         self._to_save = ()
 
     def _locate_saved(
-        self, value: Any, args: tuple[Any, ...], arrays: list[Any], result: Tensor
+        self,
+        value: Any,
+        args: tuple[Any, ...],
+        arrays: list[Any],
+        result: Tensor,
+        raw_out: Any,
     ) -> tuple[int, Any, Any]:
         """Classify one saved value as an input, the output or a constant."""
-        for arg, array in zip(args, arrays):
+        for arg, array in zip(args, arrays, strict=True):
             if value is array and arg is not array:
                 return (_SAVED_INPUT, arg, arg._version.value)
 
-        if value is result._array:
+        if value is result._array or value is raw_out:
             self._output = result._array
             self._output_version = result._version
             return (_SAVED_OUTPUT, None, result._version.value)

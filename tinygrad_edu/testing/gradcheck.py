@@ -225,8 +225,8 @@ def gradcheck(
 def _check_repeatable(
     first: list[list[np.ndarray]], second: list[list[np.ndarray]]
 ) -> None:
-    for o, (row_a, row_b) in enumerate(zip(first, second)):
-        for i, (a, b) in enumerate(zip(row_a, row_b)):
+    for o, (row_a, row_b) in enumerate(zip(first, second, strict=True)):
+        for i, (a, b) in enumerate(zip(row_a, row_b, strict=True)):
             if not np.array_equal(a, b, equal_nan=True):
                 raise GradcheckError(
                     f"gradcheck: backward is not repeatable: two runs gave different "
@@ -274,7 +274,7 @@ def gradgradcheck(
             )
         return [
             g if g is not None else Tensor._make(np.zeros(t.shape))
-            for g, t in zip(grads, differentiable)
+            for g, t in zip(grads, differentiable, strict=True)
         ]
 
     return gradcheck(

@@ -1,0 +1,375 @@
+"""The table of differentiable operations and the inputs each is tested on.
+
+Each ``OpCase`` pairs an operation on Tensors with a NumPy reference and a
+Hypothesis strategy that draws its inputs: a tuple of float64 arrays and a
+dict of keyword arguments. The strategies keep inputs inside the domain where
+the derivative exists (off kinks, poles and ties), because there a central
+difference is a faithful reference. ``covers`` names the Function classes the
+case exercises; a test checks that every built-in Function is covered.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import assume
+from hypothesis import strategies as st
+
+import tinygrad_edu as tg
+from tinygrad_edu.testing import strategies as ts
+
+
+@dataclass(frozen=True)
+class OpCase:
+    """One row of the table: an operation, its reference and its inputs."""
+
+    name: str
+    function: Callable[..., Any]
+    reference: Callable[..., np.ndarray]
+    inputs: st.SearchStrategy[tuple[tuple[np.ndarray, ...], dict[str, Any]]]
+    covers: tuple[str, ...]
+    tolerance: dict[str, float] = field(default_factory=dict)
+
+
+def _unary(elements: st.SearchStrategy[float] | None = None, unique: bool = False):
+    return ts.arrays(elements=elements, unique=unique).map(lambda a: ((a,), {}))
+
+
+@st.composite
+def _binary(draw, elements=None, right_elements=None):
+    left_shape, right_shape = draw(ts.mutually_broadcastable_shapes(2))
+    left = draw(ts.arrays(left_shape, elements=elements))
+    right = draw(
+        ts.arrays(
+            right_shape,
+            elements=right_elements if right_elements is not None else elements,
+        )
+    )
+    return (left, right), {}
+
+
+@st.composite
+def _distinct_pair(draw):
+    (left, right), _ = draw(_binary())
+    assume(np.all(np.abs(left - right) > 1e-3))
+    return (left, right), {}
+
+
+@st.composite
+def _with_dim(draw, unique=False, keepdim=True, min_dims=1):
+    array = draw(ts.arrays(ts.shapes(min_dims=min_dims), unique=unique))
+    kwargs = {"dim": draw(st.integers(-array.ndim, array.ndim - 1))}
+    if keepdim:
+        kwargs["keepdim"] = draw(st.booleans())
+    return (array,), kwargs
+
+
+@st.composite
+def _with_dims(draw, unique=False):
+    array = draw(ts.arrays(unique=unique))
+    dims = draw(st.lists(st.integers(0, max(array.ndim - 1, 0)), unique=True))
+    dim = tuple(dims) if dims and array.ndim else None
+    return (array,), {"dim": dim, "keepdim": draw(st.booleans())}
+
+
+@st.composite
+def _clamp_inputs(draw):
+    array = draw(ts.arrays())
+    low = draw(st.floats(-2, 0))
+    high = draw(st.floats(0, 2))
+    assume(np.all(np.abs(array - low) > 1e-3) and np.all(np.abs(array - high) > 1e-3))
+    return (array,), {"low": low, "high": high}
+
+
+@st.composite
+def _where_inputs(draw):
+    shapes = draw(ts.mutually_broadcastable_shapes(3))
+    condition = draw(ts.arrays(shapes[0], dtype=np.bool_, elements=st.booleans()))
+    left = draw(ts.arrays(shapes[1]))
+    right = draw(ts.arrays(shapes[2]))
+    return (left, right), {"condition": condition}
+
+
+@st.composite
+def _matmul_inputs(draw):
+    n, k, m = (draw(st.integers(1, 3)) for _ in range(3))
+    batch = draw(ts.shapes(max_dims=2))
+    left_batch = draw(ts.broadcastable_shapes(batch, max_dims=len(batch)))
+    left_shape = draw(st.sampled_from([(k,), left_batch + (n, k)]))
+    right_shape = draw(st.sampled_from([(k,), batch + (k, m)]))
+    return (draw(ts.arrays(left_shape)), draw(ts.arrays(right_shape))), {}
+
+
+@st.composite
+def _reshape_inputs(draw):
+    array = draw(ts.arrays())
+    sizes = list(array.shape)
+    draw(st.randoms()).shuffle(sizes)
+    return (array,), {"shape": tuple(sizes[::-1]) + (1,)}
+
+
+@st.composite
+def _permute_inputs(draw):
+    array = draw(ts.arrays())
+    return (array,), {"dims": tuple(draw(st.permutations(range(array.ndim))))}
+
+
+@st.composite
+def _slice_inputs(draw):
+    array = draw(ts.arrays(ts.shapes(min_dims=1)))
+    index = []
+    for size in array.shape:
+        start = draw(st.integers(-size, size - 1))
+        step = draw(st.sampled_from([1, 2, -1, -2]))
+        index.append(slice(start, None, step))
+    return (array,), {"index": (None, *index, Ellipsis)}
+
+
+@st.composite
+def _advanced_index_inputs(draw):
+    array = draw(ts.arrays(ts.shapes(min_dims=1)))
+    rows = draw(st.lists(st.integers(-array.shape[0], array.shape[0] - 1), min_size=1))
+    return (array,), {"index": np.array(rows)}
+
+
+@st.composite
+def _mask_inputs(draw):
+    array = draw(ts.arrays(ts.shapes(min_dims=1)))
+    mask = draw(ts.arrays(array.shape, dtype=np.bool_, elements=st.booleans()))
+    return (array,), {"index": mask}
+
+
+@st.composite
+def _gather_inputs(draw):
+    array = draw(ts.arrays(ts.shapes(min_dims=1)))
+    dim = draw(st.integers(0, array.ndim - 1))
+    shape = tuple(draw(st.integers(1, size)) for size in array.shape)
+    shape = shape[:dim] + (draw(st.integers(1, 4)),) + shape[dim + 1 :]
+    index = draw(ts.arrays(shape, np.int64, st.integers(0, array.shape[dim] - 1)))
+    return (array,), {"dim": dim, "index": index}
+
+
+@st.composite
+def _join_inputs(draw, stack=False):
+    shape = draw(ts.shapes(min_dims=1))
+    dim = draw(st.integers(0, len(shape) - (0 if stack else 1)))
+    count = draw(st.integers(1, 3))
+    parts = []
+    for _ in range(count):
+        part_shape = list(shape)
+        if not stack:
+            part_shape[dim] = draw(st.integers(1, 3))
+        parts.append(draw(ts.arrays(tuple(part_shape))))
+    return tuple(parts), {"dim": dim}
+
+
+@st.composite
+def _expand_inputs(draw):
+    array = draw(ts.arrays(ts.shapes(max_side=2)))
+    target = draw(ts.broadcastable_shapes(array.shape, min_dims=array.ndim))
+    target = np.broadcast_shapes(array.shape, target)
+    return (array,), {"shape": target}
+
+
+def _softmax(x: np.ndarray, dim: int) -> np.ndarray:
+    shifted = np.exp(x - x.max(axis=dim, keepdims=True))
+    return shifted / shifted.sum(axis=dim, keepdims=True)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def _take(x: np.ndarray, dim: int, keepdim: bool, find_max: bool) -> np.ndarray:
+    reducer = np.max if find_max else np.min
+    return reducer(x, axis=dim, keepdims=keepdim)
+
+
+def _gather_reference(x: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return x[tuple(grid)]
+
+
+LONG_DOUBLE = np.dtype(np.longdouble)
+
+OP_TABLE: list[OpCase] = [
+    OpCase("add", lambda x, y: x + y, np.add, _binary(), ("Add",)),
+    OpCase("sub", lambda x, y: x - y, np.subtract, _binary(), ("Sub",)),
+    OpCase("mul", lambda x, y: x * y, np.multiply, _binary(), ("Mul",)),
+    OpCase(
+        "div",
+        lambda x, y: x / y,
+        np.divide,
+        _binary(right_elements=ts.away_from_zero(0.5)),
+        ("Div",),
+    ),
+    OpCase(
+        "pow",
+        lambda x, y: x**y,
+        np.power,
+        _binary(elements=ts.positive(0.5, 2.0)),
+        ("Pow",),
+    ),
+    OpCase(
+        "pow_scalar_exponent",
+        lambda x: x**3,
+        lambda x: x**3,
+        _unary(),
+        ("Pow",),
+    ),
+    OpCase("neg", lambda x: -x, np.negative, _unary(), ("Neg",)),
+    OpCase("exp", lambda x: x.exp(), np.exp, _unary(), ("Exp",)),
+    OpCase("log", lambda x: x.log(), np.log, _unary(ts.positive()), ("Log",)),
+    OpCase("log1p", lambda x: x.log1p(), np.log1p, _unary(ts.positive()), ("Log1p",)),
+    OpCase("sqrt", lambda x: x.sqrt(), np.sqrt, _unary(ts.positive()), ("Sqrt",)),
+    OpCase("abs", lambda x: x.abs(), np.abs, _unary(), ("Abs",)),
+    OpCase("relu", lambda x: x.relu(), lambda x: np.maximum(x, 0), _unary(), ("Relu",)),
+    OpCase("sigmoid", lambda x: x.sigmoid(), _sigmoid, _unary(), ("Sigmoid",)),
+    OpCase("tanh", lambda x: x.tanh(), np.tanh, _unary(), ("Tanh",)),
+    OpCase(
+        "clamp",
+        lambda x, low, high: x.clamp(low, high),
+        lambda x, low, high: np.clip(x, low, high),
+        _clamp_inputs(),
+        ("Clamp",),
+    ),
+    OpCase(
+        "cast",
+        lambda x: x.to(LONG_DOUBLE).to(x.dtype),
+        lambda x: x,
+        _unary(),
+        ("Cast",),
+    ),
+    OpCase("clone", lambda x: x.clone(), np.copy, _unary(), ("Clone",)),
+    OpCase("maximum", tg.maximum, np.maximum, _distinct_pair(), ("Maximum",)),
+    OpCase("minimum", tg.minimum, np.minimum, _distinct_pair(), ("Minimum",)),
+    OpCase(
+        "where",
+        lambda x, y, condition: tg.where(condition, x, y),
+        lambda x, y, condition: np.where(condition, x, y),
+        _where_inputs(),
+        ("Where",),
+    ),
+    OpCase(
+        "sum",
+        lambda x, dim, keepdim: x.sum(dim, keepdim),
+        lambda x, dim, keepdim: np.sum(x, axis=dim, keepdims=keepdim),
+        _with_dims(),
+        ("Sum", "Expand", "Reshape"),
+    ),
+    OpCase(
+        "mean",
+        lambda x, dim, keepdim: x.mean(dim, keepdim),
+        lambda x, dim, keepdim: np.mean(x, axis=dim, keepdims=keepdim),
+        _with_dims(),
+        ("Sum", "Div"),
+    ),
+    OpCase(
+        "amax",
+        lambda x, dim, keepdim: x.amax(dim, keepdim),
+        lambda x, dim, keepdim: np.max(x, axis=dim, keepdims=keepdim),
+        _with_dims(unique=True),
+        ("Extreme",),
+    ),
+    OpCase(
+        "amin",
+        lambda x, dim, keepdim: x.amin(dim, keepdim),
+        lambda x, dim, keepdim: np.min(x, axis=dim, keepdims=keepdim),
+        _with_dims(unique=True),
+        ("Extreme",),
+    ),
+    OpCase(
+        "max_dim",
+        lambda x, dim, keepdim: x.max(dim, keepdim).values,
+        lambda x, dim, keepdim: _take(x, dim, keepdim, True),
+        _with_dim(unique=True),
+        ("GetItem", "IndexAdd"),
+    ),
+    OpCase(
+        "min_dim",
+        lambda x, dim, keepdim: x.min(dim, keepdim).values,
+        lambda x, dim, keepdim: _take(x, dim, keepdim, False),
+        _with_dim(unique=True),
+        ("GetItem", "IndexAdd"),
+    ),
+    OpCase(
+        "softmax",
+        lambda x, dim: x.softmax(dim),
+        _softmax,
+        _with_dim(keepdim=False),
+        ("Softmax",),
+    ),
+    OpCase(
+        "log_softmax",
+        lambda x, dim: x.log_softmax(dim),
+        lambda x, dim: np.log(_softmax(x, dim)),
+        _with_dim(keepdim=False),
+        ("LogSoftmax",),
+    ),
+    OpCase("matmul", lambda x, y: x @ y, np.matmul, _matmul_inputs(), ("MatMul",)),
+    OpCase(
+        "reshape",
+        lambda x, shape: x.reshape(shape),
+        lambda x, shape: x.reshape(shape),
+        _reshape_inputs(),
+        ("Reshape",),
+    ),
+    OpCase(
+        "permute",
+        lambda x, dims: x.permute(*dims),
+        lambda x, dims: np.transpose(x, dims),
+        _permute_inputs(),
+        ("Permute",),
+    ),
+    OpCase(
+        "expand",
+        lambda x, shape: x.expand(shape),
+        lambda x, shape: np.broadcast_to(x, shape),
+        _expand_inputs(),
+        ("Expand",),
+    ),
+    OpCase(
+        "slice",
+        lambda x, index: x[index],
+        lambda x, index: x[index],
+        _slice_inputs(),
+        ("GetItem", "IndexAdd"),
+    ),
+    OpCase(
+        "integer_index",
+        lambda x, index: x[index],
+        lambda x, index: x[index],
+        _advanced_index_inputs(),
+        ("GetItem", "IndexAdd"),
+    ),
+    OpCase(
+        "mask_index",
+        lambda x, index: x[index],
+        lambda x, index: x[index],
+        _mask_inputs(),
+        ("GetItem", "IndexAdd"),
+    ),
+    OpCase(
+        "gather",
+        lambda x, dim, index: x.gather(dim, index),
+        _gather_reference,
+        _gather_inputs(),
+        ("GetItem", "IndexAdd"),
+    ),
+    OpCase(
+        "cat",
+        lambda *xs, dim: tg.cat(xs, dim),
+        lambda *xs, dim: np.concatenate(xs, axis=dim),
+        _join_inputs(),
+        ("Cat",),
+    ),
+    OpCase(
+        "stack",
+        lambda *xs, dim: tg.stack(xs, dim),
+        lambda *xs, dim: np.stack(xs, axis=dim),
+        _join_inputs(stack=True),
+        ("Cat", "Reshape"),
+    ),
+]
