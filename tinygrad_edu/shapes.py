@@ -3,6 +3,8 @@
 from collections.abc import Sequence
 from typing import TypeAlias
 
+import numpy as np
+
 from tinygrad_edu.errors import ShapeError
 
 Dim: TypeAlias = int | Sequence[int] | None
@@ -62,3 +64,20 @@ def resolve_dim(
     if ndim == 0:
         dims = ()
     return dims, bool(keepdim)
+
+
+def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """Return the shape that ``shapes`` broadcast to, as NumPy and PyTorch do.
+
+    Raises:
+        ShapeError: if two sizes in one aligned position differ and neither is 1.
+    """
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        listed = " and ".join(str(tuple(shape)) for shape in shapes)
+        raise ShapeError(
+            f"{op}: operands of shapes {listed} cannot be broadcast together. "
+            "Shapes are aligned from the right, and each pair of sizes must be "
+            "equal or include a 1; reshape or unsqueeze an operand first."
+        ) from None

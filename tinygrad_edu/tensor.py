@@ -18,9 +18,8 @@ import numpy as np
 
 from tinygrad_edu.dtypes import DTypeLike, default_float, is_floating, to_dtype
 from tinygrad_edu.errors import DTypeError, GraphError, ShapeError
-from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.inplace import InPlaceMethods
-from tinygrad_edu.shapes import Dim, normalize_dims, resolve_dim
+from tinygrad_edu.shapes import Dim, broadcast_shapes, normalize_dims, resolve_dim
 
 if TYPE_CHECKING:
     from tinygrad_edu.function import Function
@@ -329,40 +328,44 @@ class Tensor(InPlaceMethods):
     # Arithmetic -----------------------------------------------------------------
 
     def __add__(self, other: Any) -> Tensor:
-        return arithmetic.Add.apply(*_operands(self, other))
+        return arithmetic.Add.apply(*_operands(self, other, "add (+)"))
 
     def __radd__(self, other: Any) -> Tensor:
-        return arithmetic.Add.apply(*_operands(other, self))
+        return arithmetic.Add.apply(*_operands(other, self, "add (+)"))
 
     def __sub__(self, other: Any) -> Tensor:
-        return arithmetic.Sub.apply(*_operands(self, other))
+        return arithmetic.Sub.apply(*_operands(self, other, "sub (-)"))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return arithmetic.Sub.apply(*_operands(other, self))
+        return arithmetic.Sub.apply(*_operands(other, self, "sub (-)"))
 
     def __mul__(self, other: Any) -> Tensor:
-        return arithmetic.Mul.apply(*_operands(self, other))
+        return arithmetic.Mul.apply(*_operands(self, other, "mul (*)"))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return arithmetic.Mul.apply(*_operands(other, self))
+        return arithmetic.Mul.apply(*_operands(other, self, "mul (*)"))
 
     def __truediv__(self, other: Any) -> Tensor:
-        return arithmetic.Div.apply(*_operands(self, other, true_division=True))
+        return arithmetic.Div.apply(
+            *_operands(self, other, "div (/)", true_division=True)
+        )
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return arithmetic.Div.apply(*_operands(other, self, true_division=True))
+        return arithmetic.Div.apply(
+            *_operands(other, self, "div (/)", true_division=True)
+        )
 
     def __pow__(self, exponent: Any) -> Tensor:
-        return arithmetic.Pow.apply(*_operands(self, exponent))
+        return arithmetic.Pow.apply(*_operands(self, exponent, "pow (**)"))
 
     def __rpow__(self, base: Any) -> Tensor:
-        return arithmetic.Pow.apply(*_operands(base, self))
+        return arithmetic.Pow.apply(*_operands(base, self, "pow (**)"))
 
     def __matmul__(self, other: Any) -> Tensor:
-        return matmul.MatMul.apply(*_operands(self, other))
+        return matmul.MatMul.apply(*_operands(self, other, "matmul (@)"))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return matmul.MatMul.apply(*_operands(other, self))
+        return matmul.MatMul.apply(*_operands(other, self, "matmul (@)"))
 
     def __neg__(self) -> Tensor:
         return arithmetic.Neg.apply(self)
@@ -377,22 +380,22 @@ class Tensor(InPlaceMethods):
     # Comparisons give boolean tensors that carry no gradient.
 
     def __lt__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.less, self, other)
+        return _compare(np.less, self, other, "lt (<)")
 
     def __le__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.less_equal, self, other)
+        return _compare(np.less_equal, self, other, "le (<=)")
 
     def __gt__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.greater, self, other)
+        return _compare(np.greater, self, other, "gt (>)")
 
     def __ge__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.greater_equal, self, other)
+        return _compare(np.greater_equal, self, other, "ge (>=)")
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.equal, self, other)
+        return _compare(np.equal, self, other, "eq (==)")
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.not_equal, self, other)
+        return _compare(np.not_equal, self, other, "ne (!=)")
 
     def __invert__(self) -> Tensor:
         if self.dtype != np.bool_:
@@ -400,10 +403,10 @@ class Tensor(InPlaceMethods):
         return Tensor._make(np.logical_not(self._array))
 
     def __and__(self, other: Any) -> Tensor:
-        return _compare(np.logical_and, self, other)
+        return _compare(np.logical_and, self, other, "and (&)")
 
     def __or__(self, other: Any) -> Tensor:
-        return _compare(np.logical_or, self, other)
+        return _compare(np.logical_or, self, other, "or (|)")
 
     # Elementwise functions ------------------------------------------------------
 
@@ -609,7 +612,10 @@ class Tensor(InPlaceMethods):
         return shape_ops.GetItem.apply(self, shape_ops.normalize_index(index))
 
     def gather(self, dim: int, index: Any) -> Tensor:
-        """Return ``out[..., j, ...] = self[..., index[..., j, ...], ...]`` on ``dim``."""
+        """Return the elements at ``index`` along ``dim``, like ``torch.gather``.
+
+        For ``dim=1``: ``out[i][j] = self[i][index[i][j]]``.
+        """
         return shape_ops.gather(self, dim, index)
 
 
@@ -654,16 +660,22 @@ def _wrap(value: Any, like: Tensor | None) -> Tensor:
 
 
 def _operands(
-    left: Any, right: Any, true_division: bool = False
+    left: Any, right: Any, op: str, true_division: bool = False
 ) -> tuple[Tensor, Tensor]:
     """Turn two operands into Tensors of a common kind, as PyTorch promotes them.
 
     An integer operand meets a floating one as that floating dtype, and true
     division of two integer operands happens in float32. Two floating dtypes
     promote as in NumPy (float32 with float64 gives float64).
+
+    Raises:
+        ShapeError: if the shapes do not broadcast (except for ``matmul``,
+            which checks its own shape rules).
     """
     left_tensor = _wrap(left, right if isinstance(right, Tensor) else None)
     right_tensor = _wrap(right, left_tensor)
+    if not op.startswith("matmul"):
+        broadcast_shapes(op, left_tensor.shape, right_tensor.shape)
 
     left_float = is_floating(left_tensor.dtype)
     right_float = is_floating(right_tensor.dtype)
@@ -681,8 +693,9 @@ def _as_float(tensor: Tensor) -> Tensor:
     return tensor if is_floating(tensor.dtype) else tensor.to(default_float())
 
 
-def _compare(ufunc: Any, left: Tensor, right: Any) -> Tensor:
+def _compare(ufunc: Any, left: Tensor, right: Any, op: str) -> Tensor:
     right_array = _wrap(right, left)._array
+    broadcast_shapes(op, left.shape, right_array.shape)
     return Tensor._make(np.asarray(ufunc(left._array, right_array)))
 
 
@@ -755,12 +768,12 @@ def _backward_seed(tensor: Tensor, gradient: Any, caller: str) -> Tensor:
 
 def maximum(left: Any, right: Any) -> Tensor:
     """Return the elementwise maximum; tied elements share the gradient."""
-    return selection.Maximum.apply(*_operands(left, right))
+    return selection.Maximum.apply(*_operands(left, right, "maximum"))
 
 
 def minimum(left: Any, right: Any) -> Tensor:
     """Return the elementwise minimum; tied elements share the gradient."""
-    return selection.Minimum.apply(*_operands(left, right))
+    return selection.Minimum.apply(*_operands(left, right, "minimum"))
 
 
 # The operations import Tensor, so they are imported once the class exists.

@@ -4,6 +4,7 @@ import numpy as np
 
 from tinygrad_edu.errors import ShapeError
 from tinygrad_edu.function import Function
+from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import Tensor
 
 
@@ -31,6 +32,7 @@ class MatMul(Function):
                 f"({x.shape[-1]} columns in the first, "
                 f"{y.shape[-2 if y.ndim > 1 else 0]} rows in the second)"
             )
+        broadcast_shapes("matmul (@) batch dimensions", x.shape[:-2], y.shape[:-2])
         ctx.save_for_backward(x, y)
         return np.matmul(x, y)
 

@@ -5,6 +5,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.function import Function
+from tinygrad_edu.shapes import broadcast_shapes
 from tinygrad_edu.tensor import Tensor, _operands, _wrap
 
 
@@ -62,8 +63,10 @@ class Where(Function):
     def backward(ctx: Function, grad_output: Tensor) -> tuple[None, Tensor, Tensor]:
         (condition,) = ctx.saved_tensors
         zero = grad_output * 0
-        return None, where(condition, grad_output, zero), where(
-            condition, zero, grad_output
+        return (
+            None,
+            where(condition, grad_output, zero),
+            where(condition, zero, grad_output),
         )
 
 
@@ -73,9 +76,13 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     Args:
         condition: a bool tensor or array; broadcasts with ``x`` and ``y``.
         x, y: tensors, arrays or numbers.
+
+    Raises:
+        ShapeError: if the three shapes do not broadcast together.
     """
     condition = _wrap(condition, None)
     if condition.dtype != np.bool_:
         condition = Tensor._make(condition._array.astype(bool))
-    x_tensor, y_tensor = _operands(x, y)
+    x_tensor, y_tensor = _operands(x, y, "where")
+    broadcast_shapes("where", condition.shape, x_tensor.shape, y_tensor.shape)
     return Where.apply(condition, x_tensor, y_tensor)
