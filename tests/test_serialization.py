@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from tinygrad_edu.errors import FileFormatError
+from tinygrad_edu.optim import SGD
 from tinygrad_edu.serialization import load, save
 from tinygrad_edu.tensor import Tensor
 
@@ -37,6 +38,7 @@ def assert_same(actual, expected):
     assert type(actual) is type(expected)
     if isinstance(expected, dict):
         assert list(actual) == list(expected)
+        assert [type(key) for key in actual] == [type(key) for key in expected]
         for key in expected:
             assert_same(actual[key], expected[key])
     elif isinstance(expected, (list, tuple)):
@@ -71,8 +73,13 @@ def write_npz(path, manifest, **arrays):
         np.savez(file, **arrays)
 
 
-def manifest_for(root):
-    return {"format": "tinygrad_edu.save", "version": 1, "root": root}
+def manifest_for(root, version=2):
+    return {"format": "tinygrad_edu.save", "version": version, "root": root}
+
+
+def key_node(key):
+    """Return the manifest node of a scalar, as version 2 stores a dict key."""
+    return {"type": type(key).__name__, "value": key}
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -133,6 +140,39 @@ def test_save_round_trip_unicode_keys(tmp_path):
 def test_save_keeps_key_order(tmp_path):
     obj = {"z": 1, "a": 2, "m": 3}
     assert list(round_trip(obj, tmp_path)) == ["z", "a", "m"]
+
+
+def test_save_round_trip_int_keys(tmp_path):
+    obj = {
+        "state": {0: {"momentum_buffer": np.ones(2)}, 2: {"step": 3}},
+        "by_index": {-1: {10: [1, 2]}, 2**70: {}, 0: None},
+    }
+    loaded = round_trip(obj, tmp_path)
+
+    assert_same(loaded, obj)
+    assert list(loaded["state"]) == [0, 2]
+    assert type(next(iter(loaded["state"]))) is int
+
+
+def test_save_colliding_keys_stay_apart(tmp_path):
+    obj = {1: "int one", "1": "str one", "0": "str zero", 0: "int zero", "a": 5}
+    loaded = round_trip(obj, tmp_path)
+
+    assert_same(loaded, obj)
+    assert loaded[1] == "int one"
+    assert loaded["1"] == "str one"
+    assert list(loaded) == [1, "1", "0", 0, "a"]
+
+
+def test_save_int_enum_key_loads_as_int(tmp_path):
+    loaded = round_trip({Color.RED: "red"}, tmp_path)
+    assert_same(loaded, {1: "red"})
+
+
+def test_save_error_names_int_key_location(tmp_path):
+    obj = {"state": {0: {"buffer": object()}}}
+    with pytest.raises(TypeError, match=r"obj\['state'\]\[0\]\['buffer'\]"):
+        save(obj, tmp_path / "state.npz")
 
 
 @pytest.mark.parametrize(
@@ -282,14 +322,26 @@ def test_save_interrupt_removes_temp_file(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
-def test_save_rejects_int_key(tmp_path):
-    with pytest.raises(TypeError, match=r"obj\['state'\] has the key 0 of type int"):
-        save({"state": {0: np.ones(1)}}, tmp_path / "state.npz")
+@pytest.mark.parametrize(
+    ("key", "type_name"),
+    [
+        (("a", 1), "tuple"),
+        (1.5, "float"),
+        (True, "bool"),
+        (np.int64(0), "int64"),
+        (None, "NoneType"),
+        (b"key", "bytes"),
+    ],
+)
+def test_save_rejects_key_type(tmp_path, key, type_name):
+    message = rf"obj\['state'\] has the key .* of type {type_name}\."
+    with pytest.raises(TypeError, match=message):
+        save({"state": {key: np.ones(1)}}, tmp_path / "state.npz")
     assert os.listdir(tmp_path) == []
 
 
-def test_save_rejects_tuple_key(tmp_path):
-    with pytest.raises(TypeError, match="only str dict keys"):
+def test_save_key_error_names_rule(tmp_path):
+    with pytest.raises(TypeError, match="only str and int dict keys"):
         save({("a", 1): 1}, tmp_path / "state.npz")
 
 
@@ -428,11 +480,34 @@ def test_load_rejects_foreign_format(tmp_path):
         load(path)
 
 
-def test_load_rejects_future_version(tmp_path):
+@pytest.mark.parametrize("version", [3, 0, True, 1.0, "2", None])
+def test_load_rejects_unknown_version(tmp_path, version):
     path = tmp_path / "state.npz"
-    manifest = {"format": "tinygrad_edu.save", "version": 2, "root": None}
-    write_npz(path, manifest)
-    with pytest.raises(FileFormatError, match="unsupported format version 2"):
+    write_npz(path, manifest_for({"type": "none"}, version=version))
+    with pytest.raises(FileFormatError, match="unsupported format version"):
+        load(path)
+
+
+def test_load_reads_version_1(tmp_path):
+    # Version 1 stored each dict key as a bare JSON string.
+    path = tmp_path / "state.npz"
+    tensor_node = {"type": "tensor", "array": "a0"}
+    inner = {"type": "dict", "items": [["weight", tensor_node]]}
+    root = {"type": "dict", "items": [["layer", inner], ["lr", key_node(0.5)]]}
+    write_npz(path, manifest_for(root, version=1), a0=np.ones(2, dtype=np.float32))
+
+    loaded = load(path)
+    assert list(loaded) == ["layer", "lr"]
+    assert loaded["lr"] == 0.5
+    np.testing.assert_array_equal(loaded["layer"]["weight"].numpy(), [1, 1])
+
+
+@pytest.mark.parametrize("key", [0, {"type": "str", "value": "a"}])
+def test_load_version_1_rejects_non_str_key(tmp_path, key):
+    path = tmp_path / "state.npz"
+    root = {"type": "dict", "items": [[key, {"type": "none"}]]}
+    write_npz(path, manifest_for(root, version=1))
+    with pytest.raises(FileFormatError, match="invalid dict key"):
         load(path)
 
 
@@ -445,7 +520,8 @@ def test_load_rejects_missing_root(tmp_path):
 
 def test_load_rejects_missing_array(tmp_path):
     path = tmp_path / "state.npz"
-    root = {"type": "dict", "items": [["w", {"type": "tensor", "array": "a7"}]]}
+    items = [[key_node("w"), {"type": "tensor", "array": "a7"}]]
+    root = {"type": "dict", "items": items}
     write_npz(path, manifest_for(root))
 
     with pytest.raises(FileFormatError, match="array 'a7', which is missing") as caught:
@@ -462,8 +538,27 @@ BAD_NODES = {
     "bool_as_int": ({"type": "bool", "value": 1}, "obj should be bool"),
     "items_missing": ({"type": "list"}, "obj has no item list"),
     "bad_dict_item": (
-        {"type": "dict", "items": [[1, {"type": "none"}]]},
+        {"type": "dict", "items": [[key_node("a")]]},
         "invalid dict item in obj",
+    ),
+    "bare_str_key": (
+        {"type": "dict", "items": [["a", {"type": "none"}]]},
+        "invalid dict key 'a' in obj",
+    ),
+    "float_key": (
+        {"type": "dict", "items": [[key_node(1.0), {"type": "none"}]]},
+        "invalid dict key",
+    ),
+    "bool_as_int_key": (
+        {"type": "dict", "items": [[{"type": "int", "value": True}, {"type": "none"}]]},
+        "a key of obj should be int",
+    ),
+    "duplicate_key": (
+        {
+            "type": "dict",
+            "items": [[key_node(0), {"type": "none"}], [key_node(0), {"type": "none"}]],
+        },
+        "obj has the key 0 twice",
     ),
     "nested_bad": (
         {"type": "tuple", "items": [{"type": "none"}, {"type": "str"}]},
@@ -503,12 +598,15 @@ def test_save_writes_plain_npz(tmp_path):
 
 def test_save_manifest_is_readable_json(tmp_path):
     path = tmp_path / "state.npz"
-    save({"w": np.ones(2), "lr": 0.5}, path)
+    save({"w": np.ones(2), "lr": 0.5, 3: "three"}, path)
 
     with np.load(path, allow_pickle=False) as archive:
         manifest = json.loads(archive[MANIFEST_KEY].tobytes().decode("utf-8"))
+    items = manifest["root"]["items"]
     assert manifest["format"] == "tinygrad_edu.save"
-    assert manifest["root"]["items"][1] == ["lr", {"type": "float", "value": 0.5}]
+    assert manifest["version"] == 2
+    assert items[1] == [key_node("lr"), {"type": "float", "value": 0.5}]
+    assert items[2] == [key_node(3), {"type": "str", "value": "three"}]
 
 
 def test_load_outlives_file(tmp_path):
@@ -531,12 +629,13 @@ leaf_values = st.one_of(
         shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3),
     ),
 )
+dict_keys = st.one_of(st.text(max_size=6), st.integers(-(2**70), 2**70))
 nested_values = st.recursive(
     leaf_values,
     lambda children: st.one_of(
         st.lists(children, max_size=4),
         st.lists(children, max_size=4).map(tuple),
-        st.dictionaries(st.text(max_size=6), children, max_size=4),
+        st.dictionaries(dict_keys, children, max_size=4),
     ),
     max_leaves=12,
 )
@@ -548,3 +647,79 @@ def test_save_round_trip_property(tmp_path_factory, obj):
     path = tmp_path_factory.mktemp("save") / "state.npz"
     save(obj, path)
     assert_same(load(path), obj)
+
+
+def make_params():
+    """Return three parameters of different shapes and floating dtypes."""
+    rng = np.random.default_rng(0)
+    arrays = [
+        rng.standard_normal((2, 3)).astype(np.float32),
+        rng.standard_normal(4),
+        np.array(0.5, dtype=np.float32),
+    ]
+    return [Tensor(array, requires_grad=True) for array in arrays]
+
+
+def copy_params(params):
+    return [
+        Tensor(param.detach().numpy().copy(), requires_grad=True) for param in params
+    ]
+
+
+def set_grads(params, seed):
+    rng = np.random.default_rng(seed)
+    for param in params:
+        param.grad = Tensor(rng.standard_normal(param.shape).astype(param.dtype))
+
+
+def stepped_sgd():
+    """Return parameters and an SGD with momentum that has taken one step."""
+    params = make_params()
+    optimizer = SGD(params, lr=0.1, momentum=0.9)
+    set_grads(params, seed=1)
+    optimizer.step()
+    return params, optimizer
+
+
+def test_save_round_trip_sgd_state_dict(tmp_path):
+    _, optimizer = stepped_sgd()
+    state_dict = optimizer.state_dict()
+    loaded = round_trip(state_dict, tmp_path)
+
+    assert_same(loaded, state_dict)
+    assert list(loaded["state"]) == [0, 1, 2]
+    assert loaded["param_groups"][0]["params"] == [0, 1, 2]
+
+
+def test_save_sgd_resumes_identically(tmp_path):
+    params, optimizer = stepped_sgd()
+    path = tmp_path / "optimizer.npz"
+    save(optimizer.state_dict(), path)
+
+    copies = copy_params(params)
+    restored = SGD(copies, lr=0.1, momentum=0.9)
+    restored.load_state_dict(load(path))
+    for seed in (2, 3, 4):
+        set_grads(params, seed)
+        set_grads(copies, seed)
+        optimizer.step()
+        restored.step()
+
+    for param, copy in zip(params, copies, strict=True):
+        assert copy.dtype == param.dtype
+        np.testing.assert_array_equal(copy.detach().numpy(), param.detach().numpy())
+
+
+def test_save_sgd_without_state_diverges():
+    # Shows that the resume test can fail: without the momentum buffers, the
+    # next step differs.
+    params, optimizer = stepped_sgd()
+    copies = copy_params(params)
+    fresh = SGD(copies, lr=0.1, momentum=0.9)
+    set_grads(params, seed=2)
+    set_grads(copies, seed=2)
+    optimizer.step()
+    fresh.step()
+
+    first, first_copy = params[0].detach().numpy(), copies[0].detach().numpy()
+    assert not np.array_equal(first, first_copy)

@@ -1,18 +1,24 @@
 """Saving and loading state dicts without pickle.
 
 ``save`` writes a NumPy ``.npz`` archive. Every array in the object is stored
-under a generated name (``a0``, ``a1``, ...), and one extra uint8 array contains
-a UTF-8 JSON manifest that records the nesting of dicts, lists and tuples and
-the type of every leaf. ``load`` rebuilds the object from the manifest and
-reads arrays with ``allow_pickle=False``, so loading a file never runs code
-from it.
+under a generated name (``a0``, ``a1``, ...). One extra uint8 array contains a
+UTF-8 JSON manifest, which records the nesting of dicts, lists and tuples, the
+type of every leaf and the type of every dict key. ``load`` rebuilds the object
+from the manifest and reads arrays with ``allow_pickle=False``, so loading a
+file never runs code from it.
 
-Supported values: dicts with string keys, lists, tuples, Tensors, NumPy
+Supported values: dicts with str or int keys, lists, tuples, Tensors, NumPy
 arrays and scalars (such as ``np.float32(1.5)``), and the Python types int,
-float, bool, str and None. Each comes back with the type it was saved as,
-except that subclasses come back as their base type (a named tuple as a tuple,
-an IntEnum as an int, an ``np.memmap`` as an ndarray). Tensors come back with
+float, bool, str and None. Each value and each key comes back with the type it
+was saved as, so an optimizer's ``state_dict()``, whose ``'state'`` has int
+keys, loads unchanged, and the keys ``1`` and ``"1"`` of one dict stay apart.
+Subclasses come back as their base type (a named tuple as a tuple, an IntEnum
+as an int, an ``np.memmap`` as an ndarray). Tensors come back with
 ``requires_grad=False``.
+
+Format versions: version 2 stores each dict key as a typed node such as
+``{"type": "int", "value": 0}``. Version 1, which ``load`` still reads, stored
+each key as a bare JSON string.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ from tinygrad_edu.errors import FileFormatError
 
 _MANIFEST_KEY = "__tinygrad_edu_manifest__"
 _FORMAT_NAME = "tinygrad_edu.save"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
 # np.savez writes a ZIP archive, which starts with a local file header.
 _ZIP_SIGNATURE = b"PK\x03\x04"
 
@@ -59,8 +66,8 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
 
     Raises:
         TypeError: if a value has an unsupported type, a dict key is not a
-            string, an array has object dtype or is masked, or ``path`` is
-            not a str or os.PathLike.
+            str or an int (a bool key is rejected too), an array has object
+            dtype or is masked, or ``path`` is not a str or os.PathLike.
         ValueError: if a container contains itself.
     """
     path = _check_path(path)
@@ -82,8 +89,8 @@ def load(path: str | os.PathLike[str]) -> Any:
 
     Returns:
         The saved object, with dicts, lists, tuples, Tensors, NumPy arrays and
-        scalars, and Python scalars of the types they were saved with.
-        Tensors do not require grad.
+        scalars, Python scalars and dict keys of the types they were saved
+        with. Tensors do not require grad.
 
     Raises:
         FileNotFoundError: if the file does not exist.
@@ -183,13 +190,9 @@ def _encode_container(
     if isinstance(value, dict):
         items = []
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(
-                    f"save supports only str dict keys, but {location} has the "
-                    f"key {key!r} of type {type(key).__name__}. Convert keys with str()"
-                )
-            node = _encode(item, arrays, f"{location}[{key!r}]", ancestors)
-            items.append([key, node])
+            key_node = _encode_key(key, location)
+            item_location = f"{location}[{key_node['value']!r}]"
+            items.append([key_node, _encode(item, arrays, item_location, ancestors)])
         return {"type": "dict", "items": items}
 
     nodes = [
@@ -199,6 +202,17 @@ def _encode_container(
     # Subclasses such as named tuples are stored as the plain base type.
     kind = "tuple" if isinstance(value, tuple) else "list"
     return {"type": kind, "items": nodes}
+
+
+def _encode_key(key: Any, location: str) -> dict[str, Any]:
+    """Return the manifest node of a dict key, which must be a str or an int."""
+    # bool is a subclass of int, and True == 1, so it is excluded explicitly.
+    if isinstance(key, (str, int)) and not isinstance(key, bool):
+        return _encode_scalar(key)
+    raise TypeError(
+        f"save supports only str and int dict keys, but {location} has the key "
+        f"{key!r} of type {type(key).__name__}. Convert the keys to str or int"
+    )
 
 
 def _add_array(array: np.ndarray, arrays: dict[str, np.ndarray], location: str) -> str:
@@ -265,6 +279,8 @@ class _ArchiveReader:
     def __init__(self, path: str, archive: np.lib.npyio.NpzFile) -> None:
         self.path = path
         self.archive = archive
+        # The format version of the file, set by read_root.
+        self.version = _FORMAT_VERSION
 
     def read_root(self) -> Any:
         """Read and check the manifest, and return its root node."""
@@ -286,13 +302,18 @@ class _ArchiveReader:
 
         if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT_NAME:
             raise self.error(f"corrupt manifest: the format is not {_FORMAT_NAME!r}")
-        if manifest.get("version") != _FORMAT_VERSION:
+        version = manifest.get("version")
+        # type() rather than isinstance, because JSON true and 1.0 equal 1.
+        if type(version) is not int or version not in _READABLE_VERSIONS:
+            readable = ", ".join(map(str, _READABLE_VERSIONS))
             raise self.error(
-                f"unsupported format version {manifest.get('version')!r}. This "
-                f"version of tinygrad_edu reads version {_FORMAT_VERSION}"
+                f"unsupported format version {version!r}. This version of "
+                f"tinygrad_edu reads versions {readable}"
             )
         if "root" not in manifest:
             raise self.error("corrupt manifest: the root entry is missing")
+
+        self.version = version
         return manifest["root"]
 
     def read_array(self, name: Any) -> np.ndarray:
@@ -355,15 +376,26 @@ class _ArchiveReader:
             ]
             return tuple(values) if kind == "tuple" else values
 
-        result = {}
+        result: dict[str | int, Any] = {}
         for pair in items:
-            if not (
-                isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
-            ):
+            if not (isinstance(pair, list) and len(pair) == 2):
                 raise self.error(f"corrupt manifest: invalid dict item in {location}")
-            key, item = pair
-            result[key] = self.decode(item, f"{location}[{key!r}]")
+            key = self.decode_key(pair[0], location)
+            if key in result:
+                raise self.error(
+                    f"corrupt manifest: {location} has the key {key!r} twice"
+                )
+            result[key] = self.decode(pair[1], f"{location}[{key!r}]")
         return result
+
+    def decode_key(self, node: Any, location: str) -> str | int:
+        """Return the dict key that the manifest node describes."""
+        if self.version == 1:
+            if isinstance(node, str):
+                return node
+        elif isinstance(node, dict) and node.get("type") in ("str", "int"):
+            return self.decode_scalar(node, node["type"], f"a key of {location}")
+        raise self.error(f"corrupt manifest: invalid dict key {node!r} in {location}")
 
     def error(self, problem: str) -> FileFormatError:
         """Return a FileFormatError that names the file and the problem."""
