@@ -63,3 +63,141 @@ def test_broadcast_failure_matmul_batch():
 def test_broadcast_matmul_batch_shape():
     out = Tensor(np.ones((2, 1, 1, 3))) @ Tensor(np.ones((3, 3, 4)))
     assert out.shape == (2, 3, 1, 4)
+
+
+# Type promotion ------------------------------------------------------------------
+
+F32, F64, I32, I64, BOOL = np.float32, np.float64, np.int32, np.int64, np.bool_
+
+
+def _t(values, dtype):
+    return Tensor(np.array(values, dtype=dtype))
+
+
+PROMOTION = [
+    # (left, right, expected dtype of left + right)
+    (_t([1.0], F32), 2.5, F32),
+    (2.5, _t([1.0], F32), F32),
+    (_t([1.0], F64), 2.5, F64),
+    (_t([1], I64), 2.5, F32),
+    (_t([1], I64), 2, I64),
+    (_t([1], I32), 2, I32),
+    (_t([1], I32), _t([1], I64), I64),
+    (_t([1], I64), _t([1.0], F32), F32),
+    (_t([1.0], F32), _t([1.0], F64), F64),
+    (_t([True], BOOL), 1, I64),
+    (_t([True], BOOL), True, BOOL),
+    (_t([True], BOOL), 1.5, F32),
+    (_t([1.0], np.float16), 2.5, np.float16),
+    (_t([1.0], np.float16), _t([1], I64), np.float16),
+    # A 0-d tensor does not widen a dimensioned tensor of the same category.
+    (_t([1.0], F32), _t(1.0, F64), F32),
+    (_t(1.0, F64), _t([1.0], F32), F32),
+    (_t([1], I32), _t(1, I64), I32),
+    (_t([1], I64), _t(1.0, F64), F64),
+    (_t(1, I32), _t(1.0, F32), F32),
+    (_t(1.0, F32), _t(1.0, F64), F64),
+    # NumPy scalars count as Python numbers; NumPy arrays as tensors.
+    (_t([1.0], F32), np.float64(2.0), F32),
+    (np.float64(2.0), _t([1.0], F32), F32),
+    (_t([1], I32), np.int64(1), I32),
+    (_t([1], I64), np.float64(2.0), F32),
+    (_t([1.0], F32), np.array([2.0]), F64),
+    (np.array([2.0]), _t([1.0], F32), F64),
+    (np.array([1, 2]), _t([1.0, 2.0], F32), F32),
+]
+
+
+@pytest.mark.parametrize("left, right, expected", PROMOTION)
+def test_promotion_add(left, right, expected):
+    assert (left + right).dtype == expected
+
+
+@pytest.mark.parametrize("left, right, expected", PROMOTION)
+def test_promotion_mul(left, right, expected):
+    assert (left * right).dtype == expected
+
+
+def test_promotion_numpy_scalar_keeps_float32_grad():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x * np.sqrt(2.0)).sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "left, right",
+    [(_t([1, 2], I64), 2), (_t([1, 2], I32), _t([2, 2], I32)), (1, _t([1, 2], I64))],
+)
+def test_promotion_int_true_division_is_float32(left, right):
+    assert (left / right).dtype == np.float32
+
+
+def test_promotion_int_division_values():
+    np.testing.assert_array_equal((Tensor([1, 2]) / 2).numpy(), [0.5, 1.0])
+
+
+def test_promotion_float16_division_stays():
+    assert (_t([1.0], np.float16) / 2).dtype == np.float16
+
+
+def test_promotion_bool_plus_int_values():
+    assert (Tensor([True, False]) + 1).tolist() == [2, 1]
+
+
+def test_promotion_int_pow_float():
+    assert (Tensor([2, 3]) ** 0.5).dtype == np.float32
+
+
+def test_promotion_int_pow_int():
+    assert (Tensor([2, 3]) ** 2).tolist() == [4, 9]
+
+
+def test_promotion_rpow_float_base_int_exponent():
+    assert (2.0 ** Tensor([1, 2])).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda: tg.maximum(_t([1], I64), _t([1.5], F32)), F32),
+        (lambda: tg.maximum(_t([1.0], F32), _t(2.0, F64)), F32),
+        (lambda: tg.where(Tensor([True]), _t([1], I64), 1.5), F32),
+        (lambda: tg.where(Tensor([True]), 1, 2), I64),
+        (lambda: tg.where(Tensor([True]), _t([1.0], F32), _t(2.0, F64)), F32),
+        (lambda: tg.cat([_t([1], I64), _t([1.0], F32)]), F32),
+        (lambda: tg.cat([_t([1.0], F32), _t([1.0], F64)]), F64),
+        (lambda: tg.stack([_t(1, I64), _t(1.0, F32)]), F32),
+        (lambda: _t([1, 2], I64).clamp(0.5, 1.5), F32),
+        (lambda: _t([1, 2], I64).clamp(0, 1), I64),
+        (lambda: _t([1, 2], I64).exp(), F32),
+        (lambda: _t([True], BOOL).sigmoid(), F32),
+        (lambda: _t([1, 2], I64).abs(), I64),
+    ],
+)
+def test_promotion_functions(make, expected):
+    assert make().dtype == expected
+
+
+def test_clamp_int_float_bounds_values():
+    assert Tensor([1, 2]).clamp(0.5, 1.5).tolist() == [1.0, 1.5]
+
+
+@pytest.mark.parametrize("value", [None, "a", object()])
+def test_eq_unsupported_is_false(value):
+    assert (Tensor([1.0]) == value) is False
+
+
+@pytest.mark.parametrize("value", [None, "a"])
+def test_ne_unsupported_is_true(value):
+    assert (Tensor([1.0]) != value) is True
+
+
+@pytest.mark.parametrize("value", [None, "a", object()])
+def test_add_unsupported_raises_type_error(value):
+    with pytest.raises(TypeError, match="unsupported operand"):
+        Tensor([1.0]) + value
+
+
+def test_lt_unsupported_raises_type_error():
+    with pytest.raises(TypeError):
+        _ = Tensor([1.0]) < None

@@ -10,13 +10,21 @@ operation and pass the arguments on. In-place methods live in ``inplace.py``.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from tinygrad_edu.dtypes import DTypeLike, default_float, is_floating, to_dtype
+from tinygrad_edu.dtypes import (
+    DIMENSIONED,
+    NUMBER,
+    ZERO_DIM,
+    DTypeLike,
+    default_float,
+    is_floating,
+    promote_types,
+    to_dtype,
+)
 from tinygrad_edu.errors import DTypeError, GraphError, ShapeError
 from tinygrad_edu.inplace import InPlaceMethods
 from tinygrad_edu.shapes import Dim, broadcast_shapes, normalize_dims, resolve_dim
@@ -443,8 +451,14 @@ class Tensor(InPlaceMethods):
         return unary.Tanh.apply(_as_float(self))
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
-        """Return x limited to [min, max]; see ``ops.unary.Clamp``."""
-        return unary.Clamp.apply(self, *unary.clamp_bounds(min, max))
+        """Return x limited to [min, max]; see ``ops.unary.Clamp``.
+
+        Float bounds on an integer tensor give a float32 result, as in PyTorch.
+        """
+        low, high = unary.clamp_bounds(min, max)
+        bounds = [_promotion_entry(b) for b in (low, high) if b is not None]
+        dtype = promote_types([(self.dtype, DIMENSIONED), *bounds])
+        return unary.Clamp.apply(self.to(dtype), low, high)
 
     clip = clamp
 
@@ -645,47 +659,99 @@ def _to_array(data: Any, dtype: DTypeLike | None) -> np.ndarray:
     return array
 
 
+_NUMBER_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
+
+
+def _number_dtype(value: Any) -> np.dtype:
+    """Return the dtype a Python or NumPy scalar counts as in type promotion."""
+    if isinstance(value, (bool, np.bool_)):
+        return np.dtype(np.bool_)
+    if isinstance(value, (int, np.integer)):
+        return np.dtype(np.int64)
+    return default_float()
+
+
+def _is_operand(value: Any) -> bool:
+    """Return True for the types that arithmetic and comparisons accept."""
+    return isinstance(value, (Tensor, np.ndarray, list, tuple, *_NUMBER_TYPES))
+
+
 def _wrap(value: Any, like: Tensor | None) -> Tensor:
-    """Make ``value`` a Tensor; a Python number takes the dtype of ``like``."""
+    """Make ``value`` a Tensor; a number takes the dtype it promotes to with ``like``.
+
+    NumPy scalars count as Python numbers, as in PyTorch, so ``x * np.sqrt(2.0)``
+    keeps a float32 ``x`` in float32.
+    """
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, numbers.Number) and not isinstance(value, np.generic):
-        if like is not None and is_floating(like.dtype):
-            return Tensor._make(np.asarray(value, dtype=like.dtype))
-        if isinstance(value, float):
-            return Tensor._make(np.asarray(value, dtype=default_float()))
-        if like is not None and not isinstance(value, bool):
-            return Tensor._make(np.asarray(value, dtype=like.dtype))
+    if isinstance(value, _NUMBER_TYPES):
+        dtype = _number_dtype(value)
+        if like is not None:
+            dtype = promote_types([(like.dtype, DIMENSIONED), (dtype, NUMBER)])
+        return Tensor._make(np.asarray(value, dtype=dtype))
     return Tensor(value)
+
+
+def _promotion_entry(value: Any) -> tuple[np.dtype, int]:
+    if isinstance(value, Tensor):
+        return value.dtype, DIMENSIONED if value.ndim else ZERO_DIM
+    return _number_dtype(value), NUMBER
+
+
+def _common_operands(
+    left: Any, right: Any, op: str, true_division: bool = False
+) -> tuple[Any, Any, np.dtype]:
+    """Check two operands and return them with the dtype they promote to.
+
+    Lists and arrays become Tensors; numbers stay numbers.
+
+    Raises:
+        TypeError: if an operand is not a Tensor, a number, a list or an array.
+    """
+    operands = []
+    for value in (left, right):
+        if not _is_operand(value):
+            raise TypeError(
+                f"{op}: unsupported operand of type {type(value).__name__}; use a "
+                "Tensor, a number, a (nested) list or a NumPy array"
+            )
+        if not isinstance(value, (Tensor, *_NUMBER_TYPES)):
+            value = Tensor(value)
+        operands.append(value)
+
+    dtype = promote_types([_promotion_entry(value) for value in operands])
+    if true_division and not is_floating(dtype):
+        dtype = default_float()
+    return operands[0], operands[1], dtype
 
 
 def _operands(
     left: Any, right: Any, op: str, true_division: bool = False
 ) -> tuple[Tensor, Tensor]:
-    """Turn two operands into Tensors of a common kind, as PyTorch promotes them.
+    """Turn two operands into Tensors of one dtype, promoted as PyTorch does.
 
-    An integer operand meets a floating one as that floating dtype, and true
-    division of two integer operands happens in float32. Two floating dtypes
-    promote as in NumPy (float32 with float64 gives float64).
+    See ``dtypes.promote_types``: a float32 tensor with a Python float or a
+    NumPy scalar stays float32, an integer tensor meets a floating one as that
+    floating dtype, and two floating tensors of the same rank promote as in
+    NumPy (float32 with float64 gives float64). True division of integers
+    happens in float32.
 
     Raises:
+        TypeError: if an operand is of an unsupported type.
         ShapeError: if the shapes do not broadcast (except for ``matmul``,
             which checks its own shape rules).
     """
-    left_tensor = _wrap(left, right if isinstance(right, Tensor) else None)
-    right_tensor = _wrap(right, left_tensor)
-    if not op.startswith("matmul"):
-        broadcast_shapes(op, left_tensor.shape, right_tensor.shape)
+    left, right, dtype = _common_operands(left, right, op, true_division)
+    tensors = []
+    for value in (left, right):
+        if isinstance(value, Tensor):
+            tensors.append(value.to(dtype))
+        else:
+            tensors.append(Tensor._make(np.asarray(value, dtype=dtype)))
 
-    left_float = is_floating(left_tensor.dtype)
-    right_float = is_floating(right_tensor.dtype)
-    if left_float and not right_float:
-        right_tensor = right_tensor.to(left_tensor.dtype)
-    elif right_float and not left_float:
-        left_tensor = left_tensor.to(right_tensor.dtype)
-    elif not left_float and true_division:
-        left_tensor, right_tensor = _as_float(left_tensor), _as_float(right_tensor)
-    return left_tensor, right_tensor
+    if not op.startswith("matmul"):
+        broadcast_shapes(op, tensors[0].shape, tensors[1].shape)
+    return tensors[0], tensors[1]
 
 
 def _as_float(tensor: Tensor) -> Tensor:
@@ -693,10 +759,22 @@ def _as_float(tensor: Tensor) -> Tensor:
     return tensor if is_floating(tensor.dtype) else tensor.to(default_float())
 
 
-def _compare(ufunc: Any, left: Tensor, right: Any, op: str) -> Tensor:
-    right_array = _wrap(right, left)._array
-    broadcast_shapes(op, left.shape, right_array.shape)
-    return Tensor._make(np.asarray(ufunc(left._array, right_array)))
+def _compare(ufunc: Any, left: Tensor, right: Any, op: str) -> Any:
+    """Apply a comparison or logical ufunc; the bool result carries no gradient.
+
+    Returns NotImplemented for an unsupported operand, so that ``x == None`` is
+    False as in PyTorch.
+    """
+    if not _is_operand(right):
+        return NotImplemented
+    left, right, dtype = _common_operands(left, right, op)
+    arrays = [np.asarray(_value_array(value), dtype=dtype) for value in (left, right)]
+    broadcast_shapes(op, arrays[0].shape, arrays[1].shape)
+    return Tensor._make(np.asarray(ufunc(*arrays)))
+
+
+def _value_array(value: Any) -> Any:
+    return value._array if isinstance(value, Tensor) else value
 
 
 def _shape_argument(shape: Sequence[Any]) -> tuple[int, ...]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.dtypes import DIMENSIONED, promote_types
 from tinygrad_edu.errors import ShapeError
 from tinygrad_edu.function import Function
 from tinygrad_edu.shapes import Dim, normalize_dims
@@ -92,7 +93,9 @@ def flattened_shape(
     """Return ``shape`` with dimensions start_dim..end_dim merged into one."""
     if not shape:
         return (1,)
-    start, end = (normalize_dims(d, len(shape), "flatten")[0] for d in (start_dim, end_dim))
+    start, end = (
+        normalize_dims(d, len(shape), "flatten")[0] for d in (start_dim, end_dim)
+    )
     if start > end:
         raise ShapeError(
             f"flatten: start_dim {start_dim} comes after end_dim {end_dim}"
@@ -106,7 +109,9 @@ def squeezed_shape(shape: tuple[int, ...], dim: Dim) -> tuple[int, ...]:
 
     As in PyTorch, a dimension in ``dim`` whose size is not 1 is kept.
     """
-    dims = range(len(shape)) if dim is None else normalize_dims(dim, len(shape), "squeeze")
+    dims = (
+        range(len(shape)) if dim is None else normalize_dims(dim, len(shape), "squeeze")
+    )
     return tuple(s for axis, s in enumerate(shape) if not (axis in dims and s == 1))
 
 
@@ -258,7 +263,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
             f"got shapes {[t.shape for t in tensors]}"
         )
     axis = normalize_dims(dim, tensors[0].ndim, "cat")[0]
-    dtype = np.result_type(*[t.dtype for t in tensors])
+    dtype = promote_types([(t.dtype, DIMENSIONED) for t in tensors])
     return Cat.apply(axis, *[t.to(dtype) for t in tensors])
 
 
