@@ -201,3 +201,17 @@ def test_add_unsupported_raises_type_error(value):
 def test_lt_unsupported_raises_type_error():
     with pytest.raises(TypeError):
         _ = Tensor([1.0]) < None
+
+
+# Leaves and requires_grad -----------------------------------------------------------
+
+
+def test_requires_grad_true_on_nonleaf_is_noop():
+    y = Tensor([1.0], requires_grad=True) * 2
+    assert y.requires_grad_(True) is y
+
+
+def test_requires_grad_false_on_nonleaf_raises():
+    y = Tensor([1.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="leaf"):
+        y.requires_grad_(False)

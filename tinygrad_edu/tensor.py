@@ -138,9 +138,12 @@ class Tensor(InPlaceMethods):
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if not self.is_leaf and value:
+            # A computed tensor already requires grad, so True changes nothing.
+            return
         if not self.is_leaf:
             raise GraphError(
-                "requires_grad can only be changed on leaf tensors; this tensor "
+                "requires_grad can only be turned off on leaf tensors; this tensor "
                 f"was computed by {self.grad_fn!r}. Use .detach() to get a leaf."
             )
         if value and not is_floating(self.dtype):
