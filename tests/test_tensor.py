@@ -215,3 +215,60 @@ def test_requires_grad_false_on_nonleaf_raises():
     y = Tensor([1.0], requires_grad=True) * 2
     with pytest.raises(RuntimeError, match="leaf"):
         y.requires_grad_(False)
+
+
+# Reductions -----------------------------------------------------------------------
+
+X234 = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 7
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin"])
+@pytest.mark.parametrize("dims", [(), []])
+def test_reduce_empty_dims_reduces_all(name, dims):
+    out = getattr(Tensor(X234), name)(dims)
+    assert out.shape == ()
+
+
+@pytest.mark.parametrize("name", ["sum", "amax"])
+def test_reduce_empty_dims_keepdim(name):
+    assert getattr(Tensor(X234), name)((), keepdim=True).shape == (1, 1, 1)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_dim_on_0d(name):
+    values, indices = getattr(Tensor(5.0), name)(0)
+    assert values.item() == 5.0
+    assert indices.item() == 0
+
+
+def test_max_dim_on_0d_gradient():
+    x = Tensor(2.0, requires_grad=True)
+    x.max(0).values.backward()
+    assert x.grad.item() == 1.0
+
+
+@pytest.mark.parametrize("dim", [(0, 1), [0], 1.0])
+def test_max_dim_tuple_raises_type_error(dim):
+    with pytest.raises(TypeError, match="amax"):
+        Tensor(X234).max(dim)
+
+
+def test_max_dim_empty_raises_shape_error():
+    with pytest.raises(ShapeError, match="empty"):
+        Tensor(np.zeros((0, 3))).max(0)
+
+
+def test_argmax_empty_raises_shape_error():
+    with pytest.raises(ShapeError, match="empty"):
+        Tensor(np.zeros((0, 3))).argmax()
+
+
+def test_max_dim_of_empty_rows_is_empty():
+    values, indices = Tensor(np.zeros((0, 3))).max(1)
+    assert values.shape == (0,)
+    assert indices.shape == (0,)
+
+
+@pytest.mark.parametrize("dims", [(1, 1), (0, -3), (-1, 2)])
+def test_transpose_same_dim_is_identity(dims):
+    assert Tensor(X234).transpose(*dims).shape == (2, 3, 4)

@@ -46,7 +46,8 @@ def resolve_dim(
 ) -> tuple[tuple[int, ...], bool]:
     """Merge PyTorch's ``dim``/``keepdim`` with NumPy's ``axis``/``keepdims``.
 
-    Returns the dimensions to reduce (all of them for None) and keepdim.
+    Returns the dimensions to reduce (all of them for None or an empty
+    sequence) and keepdim.
 
     Raises:
         TypeError: if both spellings of the same argument are given.
@@ -58,7 +59,8 @@ def resolve_dim(
     if keepdims is not None:
         keepdim = keepdims
 
-    if dim is None:
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        # An empty list of dims reduces every dimension, as in PyTorch.
         return tuple(range(ndim)), bool(keepdim)
     dims = normalize_dims(dim, ndim, op)
     if ndim == 0:
