@@ -608,7 +608,8 @@ class Tensor(InPlaceMethods):
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Return the tensor with dimensions ``dim0`` and ``dim1`` swapped."""
-        first, second = normalize_dims((dim0, dim1), self.ndim, "transpose")
+        first = normalize_dims(dim0, self.ndim, "transpose")[0]
+        second = normalize_dims(dim1, self.ndim, "transpose")[0]
         order = list(range(self.ndim))
         order[first], order[second] = order[second], order[first]
         return shape_ops.Permute.apply(self, tuple(order))
@@ -796,11 +797,19 @@ def _extreme(
     find_max: bool,
 ) -> Any:
     name = "max" if find_max else "min"
+    chosen = dim if axis is None else axis
+    if chosen is not None and not isinstance(chosen, (int, np.integer)):
+        raise TypeError(
+            f"{name}(dim) takes one int dimension and returns (values, indices), "
+            f"got {chosen!r}; use amax/amin to reduce several dimensions"
+        )
     dims, keep = resolve_dim(dim, keepdim, axis, keepdims, tensor.ndim, name)
-    if dim is None and axis is None:
+    if chosen is None:
         return reduce.Extreme.apply(tensor, dims, keep, find_max)
 
     finder = np.argmax if find_max else np.argmin
+    if tensor.ndim == 0:
+        return ValuesIndices(tensor.clone(), _arg_extreme(finder, tensor, 0, keep))
     indices = _arg_extreme(finder, tensor, dims[0], True)
     values = shape_ops.gather(tensor, dims[0], indices)
     if not keep:
@@ -810,6 +819,11 @@ def _extreme(
 
 def _arg_extreme(finder: Any, tensor: Tensor, dim: int | None, keepdim: bool) -> Tensor:
     if dim is None:
+        if tensor.numel() == 0:
+            raise ShapeError(
+                f"{finder.__name__}: the tensor of shape {tensor.shape} is empty, so "
+                "it has no extreme element"
+            )
         index = finder(tensor._array)
         shape = (1,) * tensor.ndim if keepdim else ()
         return Tensor._make(np.asarray(index, dtype=np.int64).reshape(shape))
@@ -817,6 +831,11 @@ def _arg_extreme(finder: Any, tensor: Tensor, dim: int | None, keepdim: bool) ->
     axis = normalize_dims(dim, tensor.ndim, finder.__name__)[0]
     if tensor.ndim == 0:
         return Tensor._make(np.zeros((), dtype=np.int64))
+    if tensor.shape[axis] == 0:
+        raise ShapeError(
+            f"{finder.__name__}: dimension {dim} of shape {tensor.shape} is empty, "
+            "so it has no extreme element; reduce a non-empty dimension"
+        )
     index = finder(tensor._array, axis=axis, keepdims=keepdim)
     return Tensor._make(index.astype(np.int64))
 
