@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.errors import GraphError, InPlaceError
-from tinygrad_edu.grad_mode import is_grad_enabled
+from tinygrad_edu.grad_mode import is_grad_enabled, keeps_inputs
 from tinygrad_edu.tensor import Tensor
 
 # Where a saved value came from, so that saved_tensors can rebuild it.
@@ -55,7 +55,8 @@ class Function:
     receive and the ``grad_fn`` of the output Tensor. ``parents`` holds, for each
     argument of forward, where its gradient goes: the ``grad_fn`` of a
     non-leaf input, the leaf Tensor itself, or ``None`` when no gradient is
-    needed.
+    needed. ``inputs`` holds the arguments themselves only inside
+    ``grad_mode.keep_inputs()``, and is None otherwise.
     """
 
     def __init__(self) -> None:
@@ -67,6 +68,7 @@ class Function:
         self._saved: tuple[tuple[int, Any, Any], ...] | None = ()
         self._output: np.ndarray | None = None
         self._output_version: Any = None
+        self.inputs: tuple[Any, ...] | None = None
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -170,6 +172,8 @@ class Function:
         )
         self.input_shapes = tuple(getattr(arg, "shape", None) for arg in args)
         self.input_dtypes = tuple(getattr(arg, "dtype", None) for arg in args)
+        if keeps_inputs():
+            self.inputs = args
 
         saved = []
         for value in self._to_save:

@@ -1,7 +1,9 @@
-"""Grad mode: whether new operations are recorded for backward.
+"""Grad mode: whether new operations are recorded for backward, and how.
 
 Grad mode is per thread, as in PyTorch. ``no_grad`` and ``enable_grad`` switch
 it for a block of code; both work as context managers and as decorators.
+``keep_inputs`` makes each recorded node also keep its inputs, which the
+gradient checker uses to re-check one node at a time.
 """
 
 import functools
@@ -21,6 +23,26 @@ def is_grad_enabled() -> bool:
 
 def _set_enabled(enabled: bool) -> None:
     _state.enabled = enabled
+
+
+def keeps_inputs() -> bool:
+    """Return True when recorded nodes keep their inputs (see ``keep_inputs``)."""
+    return getattr(_state, "keep_inputs", False)
+
+
+class keep_inputs:  # noqa: N801 (reads like no_grad)
+    """Make each node recorded inside the block keep its input arguments.
+
+    The inputs stay alive as long as the graph does, so use this only for
+    debugging, as ``tinygrad_edu.testing.localize_fault`` does.
+    """
+
+    def __enter__(self) -> None:
+        self._previous = keeps_inputs()
+        _state.keep_inputs = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        _state.keep_inputs = self._previous
 
 
 class _GradModeContext:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from op_table import OP_TABLE, OpCase
+from op_table import OP_TABLE, STRICT, OpCase
 
 import tinygrad_edu.ops
 from tinygrad_edu import Function, Tensor
@@ -42,14 +42,14 @@ def test_op_forward_matches_numpy(case: OpCase, data: st.DataObject) -> None:
 @given(data=st.data())
 def test_op_gradient(case: OpCase, data: st.DataObject) -> None:
     _, _, tensors, function = _draw(case, data)
-    assert gradcheck(function, tensors)
+    assert gradcheck(function, tensors, **STRICT)
 
 
 @pytest.mark.parametrize("case", OP_TABLE, ids=lambda case: case.name)
 @given(data=st.data())
 def test_op_second_gradient(case: OpCase, data: st.DataObject) -> None:
     _, _, tensors, function = _draw(case, data)
-    assert gradgradcheck(function, tensors)
+    assert gradgradcheck(function, tensors, **STRICT)
 
 
 @pytest.mark.parametrize("case", OP_TABLE, ids=lambda case: case.name)

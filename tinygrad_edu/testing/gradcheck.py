@@ -146,8 +146,8 @@ def _describe_mismatch(
         f"gradcheck: the gradient of output {output_index} with respect to input "
         f"{input_index} is wrong.",
         f"At output element {_position(row, output_shape)} and input element "
-        f"{_position(column, input_shape)}: analytic {analytic[row, column]!r}, "
-        f"numerical {numerical[row, column]!r}.",
+        f"{_position(column, input_shape)}: analytic {float(analytic[row, column])!r}, "
+        f"numerical {float(numerical[row, column])!r}.",
         "Worst elements (output element, input element: analytic vs numerical):",
     ]
     for flat in order:
@@ -173,6 +173,7 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
+    localize: bool = True,
 ) -> bool:
     """Check the gradients of ``fn`` at ``inputs`` against finite differences.
 
@@ -186,6 +187,9 @@ def gradcheck(
         eps: the finite-difference step.
         atol, rtol: the absolute and relative tolerance.
         raise_exception: raise on a mismatch instead of returning False.
+        localize: on a mismatch, re-check each operation in ``fn``'s graph on
+            its own recorded inputs, and name the first one whose backward is
+            wrong in the error message.
 
     Returns:
         True when all gradients match.
@@ -210,16 +214,36 @@ def gradcheck(
                 a, n = analytic[o][i], numerical[o][i]
                 tolerance = atol + rtol * np.abs(n)
                 if not np.all(np.abs(a - n) <= tolerance):
-                    raise GradcheckError(
-                        _describe_mismatch(
-                            a, n, o, i, output.shape, tensor.shape, tolerance
-                        )
+                    message = _describe_mismatch(
+                        a, n, o, i, output.shape, tensor.shape, tolerance
                     )
+                    if localize:
+                        message += _localized(fn, inputs, eps, atol, rtol)
+                    raise GradcheckError(message)
     except GradcheckError:
         if raise_exception:
             raise
         return False
     return True
+
+
+def _localized(
+    fn: Callable[..., Any],
+    inputs: Sequence[Tensor],
+    eps: float,
+    atol: float,
+    rtol: float,
+) -> str:
+    """Return a paragraph naming the faulty operation, for the error message."""
+    from tinygrad_edu.testing.localize import localize_fault
+
+    fault = localize_fault(fn, inputs, eps=eps, atol=atol, rtol=rtol)
+    if fault is None:
+        return (
+            "\nEach recorded operation passes gradcheck on its own inputs, so the "
+            "fault is in code outside Function.apply."
+        )
+    return f"\nLocalized: {fault}"
 
 
 def _check_repeatable(
