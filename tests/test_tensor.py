@@ -272,3 +272,133 @@ def test_max_dim_of_empty_rows_is_empty():
 @pytest.mark.parametrize("dims", [(1, 1), (0, -3), (-1, 2)])
 def test_transpose_same_dim_is_identity(dims):
     assert Tensor(X234).transpose(*dims).shape == (2, 3, 4)
+
+
+# Creation functions ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, shape",
+    [
+        (lambda: tg.zeros(2, 3), (2, 3)),
+        (lambda: tg.zeros((2, 3)), (2, 3)),
+        (lambda: tg.zeros([2]), (2,)),
+        (lambda: tg.zeros(()), ()),
+        (lambda: tg.ones(2, 1), (2, 1)),
+        (lambda: tg.rand(2, 3), (2, 3)),
+        (lambda: tg.randn((4,)), (4,)),
+        (lambda: tg.full((2, 2), 0.5), (2, 2)),
+        (lambda: tg.eye(2, 3), (2, 3)),
+        (lambda: tg.arange(5), (5,)),
+    ],
+)
+def test_creation_shape(make, shape):
+    assert make().shape == shape
+
+
+@pytest.mark.parametrize(
+    "make, dtype",
+    [
+        (lambda: tg.zeros(2), np.float32),
+        (lambda: tg.ones(2), np.float32),
+        (lambda: tg.zeros(2, dtype=tg.int64), np.int64),
+        (lambda: tg.full((2,), 1.5), np.float32),
+        (lambda: tg.full((2,), 3), np.int64),
+        (lambda: tg.full((2,), True), np.bool_),
+        (lambda: tg.full((2,), 3, dtype=tg.float64), np.float64),
+        (lambda: tg.arange(5), np.int64),
+        (lambda: tg.arange(2.0), np.float32),
+        (lambda: tg.arange(0, 1, 0.25), np.float32),
+        (lambda: tg.arange(3, dtype=tg.float32), np.float32),
+        (lambda: tg.eye(2), np.float32),
+        (lambda: tg.eye(2, dtype=tg.int64), np.int64),
+        (lambda: tg.rand(3), np.float32),
+        (lambda: tg.randn(3), np.float32),
+        (lambda: tg.randn(3, dtype=tg.float64), np.float64),
+        (lambda: tg.tensor([1, 2.0]), np.float32),
+        (lambda: tg.tensor([1, 2], dtype=tg.float64), np.float64),
+        (lambda: tg.zeros_like(Tensor([1, 2])), np.int64),
+        (lambda: tg.ones_like(Tensor([1.0]), dtype=tg.float64), np.float64),
+    ],
+)
+def test_creation_dtype(make, dtype):
+    assert make().dtype == dtype
+
+
+@pytest.mark.parametrize(
+    "make, values",
+    [
+        (lambda: tg.arange(5), [0, 1, 2, 3, 4]),
+        (lambda: tg.arange(3, 0, -1), [3, 2, 1]),
+        (lambda: tg.arange(0, 1, 0.25), [0.0, 0.25, 0.5, 0.75]),
+        (lambda: tg.eye(2), [[1.0, 0.0], [0.0, 1.0]]),
+        (lambda: tg.full((2,), 3), [3, 3]),
+        (lambda: tg.ones_like(Tensor([5.0, 6.0])), [1.0, 1.0]),
+    ],
+)
+def test_creation_values(make, values):
+    assert make().tolist() == values
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: tg.zeros(2, requires_grad=True),
+        lambda: tg.randn(2, requires_grad=True),
+        lambda: tg.arange(3.0, requires_grad=True),
+        lambda: tg.zeros_like(Tensor([1.0]), requires_grad=True),
+        lambda: tg.tensor([1.0], requires_grad=True),
+    ],
+)
+def test_creation_requires_grad(make):
+    out = make()
+    assert out.requires_grad
+    assert out.is_leaf
+
+
+def test_creation_int_requires_grad_raises():
+    with pytest.raises(RuntimeError, match="floating"):
+        tg.zeros(2, dtype=tg.int64, requires_grad=True)
+
+
+def test_rand_range():
+    values = tg.rand(1000).numpy()
+    assert values.min() >= 0.0
+    assert values.max() < 1.0
+
+
+def test_randn_seeded_repeats():
+    tg.manual_seed(3)
+    first = tg.randn(4).numpy()
+    tg.manual_seed(3)
+    np.testing.assert_array_equal(tg.randn(4).numpy(), first)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: tg.rand(2, dtype=tg.int64), lambda: tg.randn(2, dtype=tg.int64)]
+)
+def test_random_int_dtype_raises(make):
+    with pytest.raises(RuntimeError, match="floating-point"):
+        make()
+
+
+def test_arange_zero_step_raises():
+    with pytest.raises(ValueError, match="step"):
+        tg.arange(0, 3, 0)
+
+
+@pytest.mark.parametrize("size", [(2.0,), (2, 1.5)])
+def test_zeros_float_size_raises(size):
+    with pytest.raises(TypeError, match="integers"):
+        tg.zeros(*size)
+
+
+def test_zeros_negative_size_raises():
+    with pytest.raises(ValueError, match="non-negative"):
+        tg.zeros(-1)
+
+
+@pytest.mark.parametrize("shape", [(2.0, 12), (2.5, 12)])
+def test_reshape_float_size_raises(shape):
+    with pytest.raises(TypeError, match="integers"):
+        Tensor(X234).reshape(*shape)

@@ -1,5 +1,6 @@
 """Checks and conversions for dimension arguments, shared by the operations."""
 
+import operator
 from collections.abc import Sequence
 from typing import TypeAlias
 
@@ -83,3 +84,25 @@ def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
             "Shapes are aligned from the right, and each pair of sizes must be "
             "equal or include a 1; reshape or unsqueeze an operand first."
         ) from None
+
+
+def shape_argument(sizes: Sequence[object], op: str) -> tuple[int, ...]:
+    """Return ``sizes`` as a tuple of ints; -1 is allowed, as reshape infers it.
+
+    Raises:
+        TypeError: if a size is not an integer (a float such as 2.0 included).
+        ValueError: if a size is below -1.
+    """
+    result = []
+    for size in sizes:
+        try:
+            value = operator.index(size)  # type: ignore[arg-type]
+        except TypeError:
+            raise TypeError(
+                f"{op}: sizes must be integers, got {size!r} of type "
+                f"{type(size).__name__} in {tuple(sizes)}"
+            ) from None
+        if value < -1:
+            raise ValueError(f"{op}: sizes must be non-negative, got {tuple(sizes)}")
+        result.append(value)
+    return tuple(result)

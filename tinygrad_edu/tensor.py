@@ -27,7 +27,13 @@ from tinygrad_edu.dtypes import (
 )
 from tinygrad_edu.errors import DTypeError, GraphError, ShapeError
 from tinygrad_edu.inplace import InPlaceMethods
-from tinygrad_edu.shapes import Dim, broadcast_shapes, normalize_dims, resolve_dim
+from tinygrad_edu.shapes import (
+    Dim,
+    broadcast_shapes,
+    normalize_dims,
+    resolve_dim,
+    shape_argument,
+)
 
 if TYPE_CHECKING:
     from tinygrad_edu.function import Function
@@ -587,7 +593,7 @@ class Tensor(InPlaceMethods):
 
     def reshape(self, *shape: Any) -> Tensor:
         """Return the elements in a new shape; one size may be -1."""
-        return shape_ops.Reshape.apply(self, _shape_argument(shape))
+        return shape_ops.Reshape.apply(self, _shape_argument(shape, "reshape"))
 
     def view(self, *shape: Any) -> Tensor:
         """Return the elements in a new shape; the same as ``reshape`` here."""
@@ -599,7 +605,7 @@ class Tensor(InPlaceMethods):
 
     def permute(self, *dims: Any) -> Tensor:
         """Return the tensor with its dimensions reordered."""
-        order = normalize_dims(_shape_argument(dims), self.ndim, "permute")
+        order = normalize_dims(_shape_argument(dims, "permute"), self.ndim, "permute")
         if sorted(order) != list(range(self.ndim)):
             raise ShapeError(
                 f"permute needs each of the {self.ndim} dimensions once, got {dims}"
@@ -781,11 +787,11 @@ def _value_array(value: Any) -> Any:
     return value._array if isinstance(value, Tensor) else value
 
 
-def _shape_argument(shape: Sequence[Any]) -> tuple[int, ...]:
+def _shape_argument(shape: Sequence[Any], op: str) -> tuple[int, ...]:
     """Accept both ``reshape(2, 3)`` and ``reshape((2, 3))``."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    return tuple(int(size) for size in shape)
+    return shape_argument(shape, op)
 
 
 def _extreme(
