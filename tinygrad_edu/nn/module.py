@@ -163,13 +163,13 @@ class Module:
         # The order of the checks follows torch.nn.Module.__setattr__.
         if isinstance(value, Parameter):
             self._check_initialized(name, "parameter")
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             self.register_parameter(name, value)
         elif name in self.__dict__.get("_parameters", ()):
             self._replace_registered("_parameters", name, value, (), "Parameter")
         elif isinstance(value, Module):
             self._check_initialized(name, "module")
-            self._forget(name)
+            self._forget(name, keep="_modules")
             self._modules[name] = value
         elif name in self.__dict__.get("_modules", ()):
             self._replace_registered("_modules", name, value, (), "Module")
@@ -194,11 +194,16 @@ class Module:
             )
         self.__dict__[registry][name] = value
 
-    def _forget(self, name: str) -> None:
-        """Remove ``name`` from the instance dict and every registry."""
+    def _forget(self, name: str, keep: str) -> None:
+        """Remove ``name`` from the instance dict and every registry but ``keep``.
+
+        Keeping the target registry keeps a reassigned name in its place, so
+        the order of ``named_parameters()`` does not change.
+        """
         self.__dict__.pop(name, None)
         for registry in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[registry].pop(name, None)
+            if registry != keep:
+                self.__dict__[registry].pop(name, None)
         self._non_persistent_buffers_set.discard(name)
 
     def __getattr__(self, name: str) -> Any:
