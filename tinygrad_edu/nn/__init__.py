@@ -1,0 +1,47 @@
+"""Neural-network building blocks with PyTorch's names: ``Module``, layers, losses.
+
+- ``Module`` and ``Parameter``: the base class of models and their weights.
+- Layers: ``Linear``, ``Identity``, ``Flatten``, the activations ``ReLU``,
+  ``Sigmoid``, ``Tanh``, ``Softmax``, ``LogSoftmax``, and the containers
+  ``Sequential`` and ``ModuleList``.
+- Losses: ``MSELoss``, ``CrossEntropyLoss``, ``NLLLoss``, ``BCELoss``,
+  ``BCEWithLogitsLoss``.
+- ``functional`` (imported as ``F``) and ``init``: the functions behind the
+  layers, and the weight initialisers.
+"""
+
+from tinygrad_edu.nn import functional, init
+from tinygrad_edu.nn.activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from tinygrad_edu.nn.containers import ModuleList, Sequential
+from tinygrad_edu.nn.layers import Flatten, Identity, Linear
+from tinygrad_edu.nn.loss_modules import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    MSELoss,
+    NLLLoss,
+)
+from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.parameter import Parameter
+
+__all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "Flatten",
+    "Identity",
+    "Linear",
+    "LogSoftmax",
+    "MSELoss",
+    "Module",
+    "ModuleList",
+    "NLLLoss",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "functional",
+    "init",
+]
