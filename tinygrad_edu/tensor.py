@@ -633,7 +633,10 @@ class Tensor(InPlaceMethods):
         return self.reshape(shape_ops.unsqueezed_shape(self.shape, dim))
 
     def __getitem__(self, index: Any) -> Tensor:
-        return shape_ops.GetItem.apply(self, shape_ops.normalize_index(index))
+        out = self
+        for step in shape_ops.index_steps(shape_ops.normalize_index(index)):
+            out = shape_ops.GetItem.apply(out, step)
+        return out
 
     def gather(self, dim: int, index: Any) -> Tensor:
         """Return the elements at ``index`` along ``dim``, like ``torch.gather``.

@@ -124,28 +124,73 @@ def unsqueezed_shape(shape: tuple[int, ...], dim: int) -> tuple[int, ...]:
 # Indexing -----------------------------------------------------------------------
 
 
-def normalize_index(index: Any) -> Any:
-    """Convert Tensors in an index to arrays and boolean masks to integer arrays.
+def normalize_index(index: Any) -> tuple[Any, ...]:
+    """Return ``index`` as a tuple of ints, slices, None, Ellipsis and arrays.
 
-    A mask becomes the integer positions of its true elements, which is how
-    NumPy reads it; integer arrays suit ``np.add.at`` in the backward pass.
+    Tensors and lists become NumPy arrays (an empty list an int64 one). A 0-d
+    integer array becomes an int, as PyTorch treats it. Boolean masks stay
+    masks, so NumPy checks their shape against the indexed dimensions.
+
+    Raises:
+        IndexError: if an array used as an index is neither integer nor bool.
     """
     parts = index if isinstance(index, tuple) else (index,)
     result: list[Any] = []
     for part in parts:
         if isinstance(part, Tensor):
             part = part._array
-        elif isinstance(part, list):
+        elif isinstance(part, (list, range)):
             part = np.asarray(part)
-        if isinstance(part, np.ndarray) and part.dtype == np.bool_:
-            result.extend(np.nonzero(part))
-        elif isinstance(part, np.ndarray) and not np.issubdtype(part.dtype, np.integer):
-            raise IndexError(
-                f"tensors used as indices must be integer or bool, got {part.dtype}"
-            )
-        else:
-            result.append(part)
+            if part.size == 0:
+                part = part.astype(np.int64)
+
+        if isinstance(part, np.ndarray) and part.dtype != np.bool_:
+            if not np.issubdtype(part.dtype, np.integer):
+                raise IndexError(
+                    "tensors and lists used as indices must hold integers or "
+                    f"bools, got dtype {part.dtype}; convert them with .long()"
+                )
+            if part.ndim == 0:
+                part = int(part)
+        result.append(part)
     return tuple(result)
+
+
+def _is_int(part: Any) -> bool:
+    return isinstance(part, (int, np.integer)) and not isinstance(part, bool)
+
+
+def index_steps(index: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Split an index that mixes ints and arrays into two NumPy indexing steps.
+
+    NumPy counts an int as an advanced index, so for x of shape (3, 4, 5),
+    ``x[1, :, [0, 2]]`` moves the broadcast index dimension to the front and
+    has shape (2, 4). PyTorch applies the ints first, as basic indexing, and
+    gets (4, 2). Indexing by the ints and slices first, then by the arrays,
+    gives PyTorch's result.
+    """
+    has_int = any(_is_int(part) for part in index)
+    has_array = any(isinstance(part, np.ndarray) and part.ndim > 0 for part in index)
+    if not (has_int and has_array):
+        return [index]
+
+    first: list[Any] = []
+    second: list[Any] = []
+    for part in index:
+        if isinstance(part, np.ndarray):
+            # A boolean mask covers as many dimensions as it has.
+            width = part.ndim if part.dtype == np.bool_ else 1
+            first.extend([slice(None)] * width)
+            second.append(part)
+        elif part is Ellipsis:
+            first.append(part)
+            second.append(part)
+        elif _is_int(part):
+            first.append(part)
+        else:
+            first.append(part)
+            second.append(slice(None))
+    return [tuple(first), tuple(second)]
 
 
 def _is_advanced(index: tuple[Any, ...]) -> bool:
