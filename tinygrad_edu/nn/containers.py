@@ -107,12 +107,14 @@ class Sequential(_IndexedModules):
 
     def __init__(self, *args: Module | OrderedDict[str, Module]) -> None:
         super().__init__()
+        named: list[tuple[str, Any]]
         if len(args) == 1 and isinstance(args[0], OrderedDict):
-            for name, module in args[0].items():
-                self.add_module(name, module)
+            named = list(args[0].items())
         else:
-            for position, module in enumerate(args):
-                self.add_module(str(position), module)  # type: ignore[arg-type]
+            named = [(str(position), module) for position, module in enumerate(args)]
+
+        for name, module in named:
+            self.add_module(name, module)
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):

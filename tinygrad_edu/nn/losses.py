@@ -150,7 +150,7 @@ class BinaryCrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         log_x = np.log(x)
         log_rest = np.log1p(-x)
         x_live, rest_live = log_x >= -100, log_rest >= -100
@@ -158,7 +158,7 @@ class BinaryCrossEntropy(Function):
         return -(y * np.maximum(log_x, -100) + (1 - y) * np.maximum(log_rest, -100))
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Any, Any]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Any, Any]:
         x, y, x_live, rest_live = ctx.saved_tensors
         # Safe operands keep floored positions finite, so no NaN reaches where().
         safe_x = where(x_live, x, 1)
@@ -240,7 +240,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, y: np.ndarray, pos_weight: np.ndarray | None
+        ctx: Any, x: np.ndarray, y: np.ndarray, pos_weight: np.ndarray | None
     ) -> np.ndarray:
         ctx.save_for_backward(x, y, pos_weight)
         softplus = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)
@@ -249,7 +249,7 @@ class BinaryCrossEntropyWithLogits(Function):
         return (1 - y) * x + (1 + (pos_weight - 1) * y) * softplus
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Any, Any, Any]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Any, Any, Any]:
         x, y, pos_weight = ctx.saved_tensors
         needs_x, needs_y, needs_pos_weight = ctx.needs_input_grad
 
