@@ -151,13 +151,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{weight.shape}; expected bias shape {weight.shape[:1]}"
         )
 
-    dtypes = {input.dtype, weight.dtype} | ({bias.dtype} if bias is not None else set())
-    if len(dtypes) > 1:
+    operands = {"input": input, "weight": weight}
+    if bias is not None:
+        operands["bias"] = bias
+    if len({tensor.dtype for tensor in operands.values()}) > 1:
+        found = ", ".join(f"{name} {t.dtype}" for name, t in operands.items())
         raise DTypeError(
-            f"linear: input has dtype {input.dtype} but weight has dtype "
-            f"{weight.dtype}"
-            + (f" and bias {bias.dtype}" if bias is not None else "")
-            + "; convert the input (x.float()) or the module (model.double())"
+            f"linear: input, weight and bias must have one dtype, got {found}. "
+            "Convert the input (x.float()) or the module (model.double())."
         )
 
     out = input @ weight.T
