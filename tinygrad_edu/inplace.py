@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tinygrad_edu.dtypes import is_floating
 from tinygrad_edu.errors import DTypeError, InPlaceError, ShapeError
 from tinygrad_edu.grad_mode import is_grad_enabled
 
@@ -65,11 +66,20 @@ class InPlaceMethods:
         return self.div_(other)
 
     def copy_(self, source: Any) -> Tensor:
-        """Copy ``source`` (broadcast to this shape) into this tensor."""
+        """Copy ``source`` (broadcast to this shape) into this tensor.
+
+        The values are converted to this tensor's dtype whatever their dtype,
+        as in PyTorch: copying 3.7 into an int64 tensor stores 3.
+        """
         return _update(self, "copy_", _take_right, "_copy_from", source)
 
-    def fill_(self, value: float) -> Tensor:
-        """Set every element to ``value``."""
+    def fill_(self, value: Any) -> Tensor:
+        """Set every element to ``value``, a number or a 0-d tensor."""
+        if getattr(value, "ndim", 0) != 0:
+            raise ShapeError(
+                f"fill_: the value must be a number or a 0-d tensor, got shape "
+                f"{value.shape}; use copy_ to copy a tensor of values"
+            )
         return self.copy_(value)
 
     def zero_(self) -> Tensor:
@@ -82,11 +92,14 @@ class InPlaceMethods:
 
         low, high = clamp_bounds(min, max)
         tensor: Tensor = self  # type: ignore[assignment]
-        _check_leaf(tensor, "clamp_")
+        _check_writable(tensor, "clamp_")
+        for bound in (low, high):
+            if bound is not None:
+                _check_result_dtype(tensor, bound, "clamp_")
 
         if _records_graph(tensor, ()):
             return _rebase(tensor, tensor._before().clamp(low, high), "clamp_")
-        np.clip(tensor._array, low, high, out=tensor._array)
+        np.clip(tensor._array, low, high, out=tensor._array, casting="unsafe")
         tensor._version.value += 1
         return tensor
 
@@ -110,12 +123,41 @@ def _take_right(left: np.ndarray, right: np.ndarray, **kwargs: Any) -> None:
     np.copyto(kwargs["out"], right, casting=kwargs["casting"])
 
 
-def _check_leaf(tensor: Tensor, name: str) -> None:
+def _check_writable(tensor: Tensor, name: str) -> None:
+    """Raise for a leaf that requires grad, in grad mode, and for expanded views."""
     if tensor.is_leaf and tensor.requires_grad and is_grad_enabled():
         raise InPlaceError(
             f"{name}: a leaf tensor that requires grad cannot be changed in place "
             "while grad mode is on, because the change could not be "
             "differentiated. Wrap the update in `with no_grad():`."
+        )
+    if not tensor._array.flags.writeable:
+        raise InPlaceError(
+            f"{name}: this tensor is an expanded view, so several of its elements "
+            "share one memory location and cannot be written separately. "
+            "Call .clone() first."
+        )
+
+
+def _check_result_dtype(tensor: Tensor, operand: Any, name: str) -> None:
+    """Raise if ``tensor <op> operand`` has a dtype the tensor cannot hold.
+
+    As in PyTorch, the result may narrow within its kind (float64 into
+    float32) but not change kind (float into int, int into bool). True
+    division (``div_``) always gives a floating-point result.
+    """
+    from tinygrad_edu.dtypes import DIMENSIONED, default_float, promote_types
+    from tinygrad_edu.tensor import _promotion_entry
+
+    entries = [(tensor.dtype, DIMENSIONED), _promotion_entry(operand)]
+    result = promote_types(entries)
+    if name == "div_" and not is_floating(result):
+        result = default_float()
+    if not np.can_cast(result, tensor.dtype, casting="same_kind"):
+        raise DTypeError(
+            f"{name}: the result has dtype {result}, which cannot be stored in "
+            f"this tensor of dtype {tensor.dtype}. Use the out-of-place "
+            "operation, or convert the tensor first (for example with .float())."
         )
 
 
@@ -128,28 +170,22 @@ def _records_graph(tensor: Tensor, operands: tuple[Any, ...]) -> bool:
     )
 
 
-def _update(
-    self: Any, name: str, ufunc: Any, method: str, other: Any
-) -> Tensor:
+def _update(self: Any, name: str, ufunc: Any, method: str, other: Any) -> Tensor:
     """Apply ``self = self <op> other`` in place; see the module docstring."""
-    from tinygrad_edu.tensor import Tensor, _wrap
+    from tinygrad_edu.tensor import _wrap
 
     tensor: Tensor = self
-    _check_leaf(tensor, name)
+    _check_writable(tensor, name)
     operand = _wrap(other, tensor)
     _check_shape(tensor, operand, name)
+    if name != "copy_":
+        _check_result_dtype(tensor, operand, name)
 
     if _records_graph(tensor, (operand,)):
         return _rebase(tensor, getattr(tensor._before(), method)(operand), name)
 
-    try:
-        ufunc(tensor._array, operand._array, out=tensor._array, casting="same_kind")
-    except TypeError as error:
-        raise DTypeError(
-            f"{name}: the result has dtype {np.result_type(tensor._array, operand._array)}"
-            f", which cannot be stored in this tensor of dtype {tensor.dtype}. "
-            "Use the out-of-place operation, or convert the tensor first."
-        ) from error
+    # The dtype was checked above; copy_ converts any dtype, as in PyTorch.
+    ufunc(tensor._array, operand._array, out=tensor._array, casting="unsafe")
     tensor._version.value += 1
     return tensor
 
@@ -168,14 +204,7 @@ def _check_shape(tensor: Tensor, operand: Tensor, name: str) -> None:
 
 def _rebase(tensor: Tensor, result: Tensor, name: str) -> Tensor:
     """Write ``result`` into ``tensor`` and make its node the tensor's history."""
-    if result.dtype != tensor.dtype and not np.can_cast(
-        result.dtype, tensor.dtype, casting="same_kind"
-    ):
-        raise DTypeError(
-            f"{name}: the result has dtype {result.dtype}, which cannot be stored "
-            f"in this tensor of dtype {tensor.dtype}"
-        )
-    np.copyto(tensor._array, result._array, casting="same_kind")
+    np.copyto(tensor._array, result._array, casting="unsafe")
     tensor._version.value += 1
     tensor.grad_fn = result.grad_fn
     tensor._requires_grad = result.requires_grad
