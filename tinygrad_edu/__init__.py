@@ -33,11 +33,19 @@ from tinygrad_edu.grad_mode import (
 from tinygrad_edu.ops.selection import where
 from tinygrad_edu.ops.shape import cat, stack
 from tinygrad_edu.random import manual_seed
+from tinygrad_edu.serialization import load, save
+from tinygrad_edu import autograd, data, nn, optim  # noqa: E402 (after Tensor)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Function",
+    "autograd",
+    "data",
+    "load",
+    "nn",
+    "optim",
+    "save",
     "Tensor",
     "arange",
     "bool_",

@@ -1,0 +1,129 @@
+"""Train a small neural network on real handwritten digits.
+
+The network is 64 -> hidden (sigmoid) -> 10: each 8x8 scan from scikit-learn's
+bundled digits is flattened to 64 pixel values, a hidden layer of sigmoid units
+computes features, and the last layer scores the ten classes. Training
+minimises the cross-entropy by SGD with momentum; tinygrad_edu derives every
+gradient by backpropagation.
+
+Run: python examples/train_digits.py            (the 1,797 bundled digits)
+     python examples/train_digits.py --mnist DIR (MNIST IDX files in DIR)
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, nn, no_grad, optim
+from tinygrad_edu.data import BatchLoader, Split, load_digits, load_mnist
+from tinygrad_edu.nn import functional as F
+
+try:
+    from tqdm import tqdm
+except ImportError:  # The progress bar is optional.
+    tqdm = None
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=30, help="passes over the data")
+    parser.add_argument("--hidden", type=int, default=64, help="hidden units")
+    parser.add_argument("--lr", type=float, default=0.1, help="learning rate")
+    parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
+    parser.add_argument("--batch-size", type=int, default=32, help="batch size")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed for init and shuffling"
+    )
+    parser.add_argument(
+        "--save", default="digits_mlp.npz", help="where to write the trained weights"
+    )
+    parser.add_argument(
+        "--mnist", metavar="DIR", help="train on the MNIST IDX files in DIR instead"
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="hide the per-epoch progress bar"
+    )
+    return parser.parse_args(argv)
+
+
+def build_model(inputs: int, hidden: int, classes: int = 10) -> nn.Module:
+    """Return the network: Linear, Sigmoid, Linear (the logits)."""
+    return nn.Sequential(
+        nn.Linear(inputs, hidden),
+        nn.Sigmoid(),
+        nn.Linear(hidden, classes),
+    )
+
+
+def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
+    """Return the fraction of rows of ``x`` whose predicted class is ``y``."""
+    model.eval()
+    with no_grad():
+        predictions = model(Tensor(x)).argmax(dim=1).numpy()
+    model.train()
+    return float(np.mean(predictions == y))
+
+
+def train_epoch(
+    model: nn.Module, optimizer: optim.Optimizer, batches: Iterable[tuple[Tensor, ...]]
+) -> float:
+    """Run one pass of SGD and return the mean training loss."""
+    total, count = 0.0, 0
+    for images, labels in batches:
+        loss = F.cross_entropy(model(images), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(labels)
+        count += len(labels)
+    return total / count
+
+
+def train(args: argparse.Namespace, data: Split) -> tuple[nn.Module, float]:
+    """Train a model on ``data`` as ``args`` say; return it and its test accuracy."""
+    tg.manual_seed(args.seed)
+    model = build_model(data.x_train.shape[1], args.hidden)
+    optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+    loader = BatchLoader(
+        data.x_train,
+        data.y_train,
+        batch_size=args.batch_size,
+        shuffle=True,
+        seed=args.seed,
+    )
+
+    test_accuracy = 0.0
+    for epoch in range(1, args.epochs + 1):
+        batches: Iterable[tuple[Tensor, ...]] = loader
+        if tqdm is not None and not args.no_progress:
+            batches = tqdm(loader, desc=f"epoch {epoch}", leave=False, unit="batch")
+        loss = train_epoch(model, optimizer, batches)
+        test_accuracy = accuracy(model, data.x_test, data.y_test)
+        print(
+            f"epoch {epoch:3d}  train loss {loss:.4f}  test accuracy {test_accuracy:.1%}"
+        )
+    return model, test_accuracy
+
+
+def main(argv: Sequence[str] | None = None) -> float:
+    args = parse_args(argv)
+    data = load_mnist(args.mnist) if args.mnist else load_digits()
+    print(
+        f"{len(data.y_train)} training and {len(data.y_test)} test images of "
+        f"{data.x_train.shape[1]} pixels"
+    )
+
+    model, test_accuracy = train(args, data)
+    print(f"test accuracy: {test_accuracy * 100:.1f}%")
+    if args.save:
+        tg.save(model.state_dict(), args.save)
+        print(f"saved the weights to {args.save}")
+    return test_accuracy
+
+
+if __name__ == "__main__":
+    main()
