@@ -76,14 +76,15 @@ def main() -> None:
     print("Part 1: the hand-set perceptron (weights 5, 3, 2; threshold 5)")
     cases = Tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
     scores, decisions = perceptron(cases)
-    for day, score, go in zip(cases.tolist(), scores.tolist(), decisions.tolist()):
+    rows = zip(cases.tolist(), scores.tolist(), decisions.tolist(), strict=True)
+    for day, score, go in rows:
         print(f"  {describe(day):<24} score {score:g}: {'go' if go else 'stay'}")
 
     print("\nPart 2: a sigmoid neuron learns the rule from the 8 labelled days")
     neuron = train_neuron(args.epochs, args.lr, args.seed)
     weights = neuron.weight.detach().numpy().ravel()
     bias = neuron.bias.detach().numpy().item()
-    for name, weight in zip(FEATURES, weights):
+    for name, weight in zip(FEATURES, weights, strict=True):
         print(f"  weight for {name:<10} {weight:7.3f}")
     print(f"  bias                  {bias:7.3f}")
 
@@ -91,7 +92,8 @@ def main() -> None:
     _, rule = perceptron(days)
     with no_grad():
         probabilities = neuron(days).sigmoid().reshape(-1)
-    for day, p, expected in zip(days.tolist(), probabilities.tolist(), rule.tolist()):
+    rows = zip(days.tolist(), probabilities.tolist(), rule.tolist(), strict=True)
+    for day, p, expected in rows:
         decision = "go" if p >= 0.5 else "stay"
         agrees = "agrees" if (p >= 0.5) == expected else "DISAGREES"
         print(f"  {describe(day):<24} p(go) = {p:.3f}: {decision:<4} ({agrees})")

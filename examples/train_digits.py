@@ -104,7 +104,8 @@ def train(args: argparse.Namespace, data: Split) -> tuple[nn.Module, float]:
         loss = train_epoch(model, optimizer, batches)
         test_accuracy = accuracy(model, data.x_test, data.y_test)
         print(
-            f"epoch {epoch:3d}  train loss {loss:.4f}  test accuracy {test_accuracy:.1%}"
+            f"epoch {epoch:3d}  train loss {loss:.4f}  "
+            f"test accuracy {test_accuracy:.1%}"
         )
     return model, test_accuracy
 

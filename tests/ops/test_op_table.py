@@ -66,8 +66,9 @@ def test_op_float32_stays_float32(case: OpCase, data: st.DataObject) -> None:
         assert tensor.grad.shape == tensor.shape
 
 
-def _builtin_functions() -> set[str]:
-    names = set()
+def builtin_functions() -> dict[str, type[Function]]:
+    """Return every Function subclass defined in tinygrad_edu.ops, by name."""
+    found = {}
     for info in pkgutil.iter_modules(tinygrad_edu.ops.__path__):
         module = importlib.import_module(f"tinygrad_edu.ops.{info.name}")
         for name, value in vars(module).items():
@@ -76,13 +77,13 @@ def _builtin_functions() -> set[str]:
                 and issubclass(value, Function)
                 and value.__module__ == module.__name__
             ):
-                names.add(name)
-    return names
+                found[name] = value
+    return found
 
 
 def test_every_operation_has_a_table_entry() -> None:
     covered = {name for case in OP_TABLE for name in case.covers}
-    missing = _builtin_functions() - covered
+    missing = set(builtin_functions()) - covered
     assert not missing, f"operations without an OP_TABLE entry: {sorted(missing)}"
 
 

@@ -1,0 +1,84 @@
+"""The examples run end to end: the grocery perceptron and digit training."""
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def grocery_output():
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "grocery_perceptron.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "food, weekend, near      score 7: go",
+        "no food, weekday, far    score 3: stay",
+        "no food, weekday, near   score 5: go",
+    ],
+)
+def test_grocery_perceptron_decisions(grocery_output, line):
+    assert line in grocery_output
+
+
+def test_grocery_neuron_learns_rule(grocery_output):
+    assert "agrees with the perceptron on 8 of 8 days" in grocery_output
+
+
+def test_grocery_perceptron_scores():
+    grocery = _load("grocery_perceptron")
+    scores, decisions = grocery.perceptron(
+        tg.Tensor([[1.0, 0, 1], [0, 1, 0], [0, 1, 1]])
+    )
+    assert scores.tolist() == [7.0, 3.0, 5.0]
+    assert decisions.tolist() == [True, False, True]
+
+
+def test_short_digits_training_reaches_clear_accuracy(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    train_digits = _load("train_digits")
+    weights = tmp_path / "digits.npz"
+
+    accuracy = train_digits.main(
+        ["--epochs", "5", "--no-progress", "--save", str(weights)]
+    )
+
+    assert accuracy > 0.9
+    assert "test accuracy:" in capsys.readouterr().out
+    assert weights.exists()
+
+
+def test_saved_digits_weights_reload(tmp_path):
+    pytest.importorskip("sklearn")
+    train_digits = _load("train_digits")
+    weights = tmp_path / "digits.npz"
+    train_digits.main(["--epochs", "1", "--no-progress", "--save", str(weights)])
+
+    model = train_digits.build_model(64, train_digits.parse_args([]).hidden)
+    model.load_state_dict(tg.load(weights))
+    data = tg.data.load_digits()
+
+    assert train_digits.accuracy(model, data.x_test, data.y_test) > 0.5
+    assert np.isfinite(model[0].weight.detach().numpy()).all()
