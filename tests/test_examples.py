@@ -82,3 +82,9 @@ def test_saved_digits_weights_reload(tmp_path):
 
     assert train_digits.accuracy(model, data.x_test, data.y_test) > 0.5
     assert np.isfinite(model[0].weight.detach().numpy()).all()
+
+
+def test_hessian_example_agrees_with_full_hessian(capsys):
+    hessian = _load("hessian_vector_product")
+    hessian.main()
+    assert "Hessian is symmetric: True" in capsys.readouterr().out
