@@ -289,3 +289,12 @@ def test_third_derivative_of_polynomial():
     (d2,) = grad(d1, x, create_graph=True)
     (d3,) = grad(d2, x)
     assert d3.item() == 24 * 2.0 + 12
+
+
+def test_plain_backward_after_create_graph_keeps_recorded_grad():
+    x = _leaf(3.0)
+    (x**2).backward(create_graph=True)
+    recorded = x.grad
+    (x * 1.0).backward()
+    assert recorded.item() == 6.0
+    assert x.grad.item() == 7.0

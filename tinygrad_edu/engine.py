@@ -129,7 +129,8 @@ def _deliver_to_leaf(
         # A fresh array, because the same gradient array may reach other leaves
         # and later accumulation adds into it in place.
         leaf.grad = grad if create_graph else Tensor._make(grad._array.copy())
-    elif create_graph:
+    elif create_graph or leaf.grad.requires_grad:
+        # Out of place, so a gradient recorded by create_graph stays intact.
         leaf.grad = leaf.grad + grad
     else:
         leaf.grad._array += grad._array
