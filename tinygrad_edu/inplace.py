@@ -16,11 +16,21 @@ Two cases:
 
 Changing a leaf that requires grad, outside ``no_grad``, raises: its old value
 may already be saved in the graph, and the update could not be differentiated.
+
+Views: reshape, permute, expand and basic indexing return tensors that share
+their input's array. Each view records its base (the tensor that owns the
+memory) and a function that rebuilds the view from it. Changing a view in
+place while recording gives the base a ``CopySlices`` node (the old base with
+the view's elements replaced), and after any recorded in-place change every
+live view of the base gets a ``grad_fn`` rebuilt from the base's new history,
+as PyTorch does.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -30,6 +40,43 @@ from tinygrad_edu.grad_mode import is_grad_enabled
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
+
+
+class ViewRecord(NamedTuple):
+    """How a view relates to the tensor that owns its memory."""
+
+    base: Tensor
+    rebuild: Callable[[Tensor], Tensor]
+    recorded: bool  # whether grad mode was on when the view was made
+
+
+def track_view(
+    source: Tensor, out: Tensor, rebuild: Callable[[Tensor], Tensor]
+) -> Tensor:
+    """Record ``out`` as a view of ``source``'s base if it shares the memory.
+
+    ``rebuild(source)`` must return the same view again. Views of views are
+    recorded against the root base with the two rebuild functions composed.
+    """
+    if out is source or out._version is not source._version:
+        return out
+
+    base = source
+    if source._view_of is not None:
+        base = source._view_of.base
+        outer = source._view_of.rebuild
+
+        def composed(tensor: Tensor) -> Tensor:
+            return rebuild(outer(tensor))
+
+        out._view_of = ViewRecord(base, composed, is_grad_enabled())
+    else:
+        out._view_of = ViewRecord(base, rebuild, is_grad_enabled())
+
+    if base._views is None:
+        base._views = weakref.WeakSet()
+    base._views.add(out)
+    return out
 
 
 class InPlaceMethods:
@@ -98,7 +145,7 @@ class InPlaceMethods:
                 _check_result_dtype(tensor, bound, "clamp_")
 
         if _records_graph(tensor, ()):
-            return _rebase(tensor, tensor._before().clamp(low, high), "clamp_")
+            return _rebase(tensor, lambda old: old.clamp(low, high), "clamp_")
         np.clip(tensor._array, low, high, out=tensor._array, casting="unsafe")
         tensor._version.value += 1
         return tensor
@@ -164,8 +211,12 @@ def _check_result_dtype(tensor: Tensor, operand: Any, name: str) -> None:
 def _records_graph(tensor: Tensor, operands: tuple[Any, ...]) -> bool:
     from tinygrad_edu.tensor import Tensor
 
+    base_requires_grad = (
+        tensor._view_of is not None and tensor._view_of.base.requires_grad
+    )
     return is_grad_enabled() and (
         tensor.requires_grad
+        or base_requires_grad
         or any(isinstance(x, Tensor) and x.requires_grad for x in operands)
     )
 
@@ -182,7 +233,7 @@ def _update(self: Any, name: str, ufunc: Any, method: str, other: Any) -> Tensor
         _check_result_dtype(tensor, operand, name)
 
     if _records_graph(tensor, (operand,)):
-        return _rebase(tensor, getattr(tensor._before(), method)(operand), name)
+        return _rebase(tensor, lambda old: getattr(old, method)(operand), name)
 
     # The dtype was checked above; copy_ converts any dtype, as in PyTorch.
     ufunc(tensor._array, operand._array, out=tensor._array, casting="unsafe")
@@ -202,10 +253,59 @@ def _check_shape(tensor: Tensor, operand: Tensor, name: str) -> None:
         )
 
 
-def _rebase(tensor: Tensor, result: Tensor, name: str) -> Tensor:
-    """Write ``result`` into ``tensor`` and make its node the tensor's history."""
-    np.copyto(tensor._array, result._array, casting="unsafe")
-    tensor._version.value += 1
-    tensor.grad_fn = result.grad_fn
-    tensor._requires_grad = result.requires_grad
+def _rebase(tensor: Tensor, compute: Callable[[Tensor], Tensor], name: str) -> Tensor:
+    """Write ``compute(old value)`` into ``tensor`` and record it in the graph.
+
+    ``compute`` receives a copy of the old value that carries its history. For
+    a view, the base's history is rebased instead (see the module docstring).
+    """
+    view = tensor._view_of
+    if view is None:
+        result = compute(tensor._before())
+        np.copyto(tensor._array, result._array, casting="unsafe")
+        tensor._version.value += 1
+        tensor.grad_fn = result.grad_fn
+        tensor._requires_grad = result.requires_grad
+        _refresh_views(tensor)
+        return tensor
+
+    base = view.base
+    _check_view_base(view, name)
+    from tinygrad_edu.ops.shape import CopySlices
+
+    base_before = base._before()
+    result = compute(view.rebuild(base_before))
+    new_base = CopySlices.apply(base_before, result, view.rebuild)
+    np.copyto(base._array, new_base._array, casting="unsafe")
+    base._version.value += 1
+    base.grad_fn = new_base.grad_fn
+    base._requires_grad = new_base.requires_grad
+    _refresh_views(base)
     return tensor
+
+
+def _check_view_base(view: ViewRecord, name: str) -> None:
+    if not view.recorded:
+        raise InPlaceError(
+            f"{name}: this view was made inside no_grad(), so the graph does not "
+            "know it shares memory with its base; changing it in place while "
+            "grad mode is on could not be differentiated. Change it inside "
+            "no_grad(), or make the view with grad mode on."
+        )
+    if view.base.is_leaf and view.base.requires_grad:
+        raise InPlaceError(
+            f"{name}: this tensor is a view of a leaf tensor that requires grad, "
+            "so changing it in place would change the leaf. Wrap the update in "
+            "`with no_grad():`, or .clone() the view first."
+        )
+
+
+def _refresh_views(base: Tensor) -> None:
+    """Give every live view of ``base`` a grad_fn built from base's new history."""
+    for view in list(base._views or ()):
+        record = view._view_of
+        if record is None or not record.recorded:
+            continue
+        fresh = record.rebuild(base)
+        view.grad_fn = fresh.grad_fn
+        view._requires_grad = fresh.requires_grad

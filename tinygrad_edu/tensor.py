@@ -10,6 +10,7 @@ operation and pass the arguments on. In-place methods live in ``inplace.py``.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -26,7 +27,7 @@ from tinygrad_edu.dtypes import (
     to_dtype,
 )
 from tinygrad_edu.errors import DTypeError, GraphError, ShapeError
-from tinygrad_edu.inplace import InPlaceMethods
+from tinygrad_edu.inplace import InPlaceMethods, ViewRecord, track_view
 from tinygrad_edu.shapes import (
     Dim,
     broadcast_shapes,
@@ -78,6 +79,11 @@ class Tensor(InPlaceMethods):
 
     # NumPy defers to Tensor's reflected operators, so array * tensor works.
     __array_ufunc__ = None
+
+    # Set on views and on tensors that have views; see inplace.track_view.
+    # Class-level defaults, so that subclasses that set fields directly work.
+    _view_of: ViewRecord | None = None
+    _views: weakref.WeakSet[Tensor] | None = None
 
     def __init__(
         self, data: Any, requires_grad: bool = False, dtype: DTypeLike | None = None
@@ -593,7 +599,7 @@ class Tensor(InPlaceMethods):
 
     def reshape(self, *shape: Any) -> Tensor:
         """Return the elements in a new shape; one size may be -1."""
-        return shape_ops.Reshape.apply(self, _shape_argument(shape, "reshape"))
+        return _view_op(self, shape_ops.Reshape, _shape_argument(shape, "reshape"))
 
     def view(self, *shape: Any) -> Tensor:
         """Return the elements in a new shape; the same as ``reshape`` here."""
@@ -601,7 +607,7 @@ class Tensor(InPlaceMethods):
 
     def expand(self, *sizes: Any) -> Tensor:
         """Return this tensor broadcast to ``sizes``; -1 keeps a dimension."""
-        return shape_ops.Expand.apply(self, shape_ops.expanded_shape(self, sizes))
+        return _view_op(self, shape_ops.Expand, shape_ops.expanded_shape(self, sizes))
 
     def permute(self, *dims: Any) -> Tensor:
         """Return the tensor with its dimensions reordered."""
@@ -610,7 +616,7 @@ class Tensor(InPlaceMethods):
             raise ShapeError(
                 f"permute needs each of the {self.ndim} dimensions once, got {dims}"
             )
-        return shape_ops.Permute.apply(self, order)
+        return _view_op(self, shape_ops.Permute, order)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Return the tensor with dimensions ``dim0`` and ``dim1`` swapped."""
@@ -618,7 +624,7 @@ class Tensor(InPlaceMethods):
         second = normalize_dims(dim1, self.ndim, "transpose")[0]
         order = list(range(self.ndim))
         order[first], order[second] = order[second], order[first]
-        return shape_ops.Permute.apply(self, tuple(order))
+        return _view_op(self, shape_ops.Permute, tuple(order))
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Return the tensor with dimensions ``start_dim..end_dim`` merged."""
@@ -635,7 +641,7 @@ class Tensor(InPlaceMethods):
     def __getitem__(self, index: Any) -> Tensor:
         out = self
         for step in shape_ops.index_steps(shape_ops.normalize_index(index)):
-            out = shape_ops.GetItem.apply(out, step)
+            out = _view_op(out, shape_ops.GetItem, step)
         return out
 
     def gather(self, dim: int, index: Any) -> Tensor:
@@ -847,6 +853,16 @@ def _arg_extreme(finder: Any, tensor: Tensor, dim: int | None, keepdim: bool) ->
         )
     index = finder(tensor._array, axis=axis, keepdims=keepdim)
     return Tensor._make(index.astype(np.int64))
+
+
+def _view_op(source: Tensor, op: type[Function], argument: Any) -> Tensor:
+    """Apply a shape operation; if it returns a view, record how to rebuild it.
+
+    The record lets an in-place change through the view, or through its base,
+    update the other's history (see ``inplace.track_view``).
+    """
+    out = op.apply(source, argument)
+    return track_view(source, out, lambda base: op.apply(base, argument))
 
 
 def _backward_seed(tensor: Tensor, gradient: Any, caller: str) -> Tensor:

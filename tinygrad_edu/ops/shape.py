@@ -207,8 +207,13 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, index: tuple[Any, ...]) -> np.ndarray:
         ctx.shape, ctx.index = x.shape, index
-        out = x[index]
-        return out.copy() if _is_advanced(index) else out
+        if _is_advanced(index):
+            return x[index].copy()
+        if not any(part is Ellipsis for part in index):
+            # A trailing ... makes x[1] a 0-d view, not a NumPy scalar copy, so
+            # that an in-place change through it reaches x, as in PyTorch.
+            index = (*index, Ellipsis)
+        return x[index]
 
     @staticmethod
     def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None]:
@@ -259,6 +264,40 @@ def gather(tensor: Tensor, dim: int, index: Any) -> Tensor:
     if tensor.ndim:
         grid[axis] = index_array
     return GetItem.apply(tensor, tuple(grid))
+
+
+class CopySlices(Function):
+    """y = x with the elements that the view ``rebuild(x)`` covers set to ``value``.
+
+    An in-place change of a view enters the graph this way: the base's new
+    value is its old value with the view's elements overwritten. dL/dx is the
+    incoming gradient with the view's elements set to 0, and dL/dvalue is the
+    incoming gradient read through the same view.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Function, x: np.ndarray, value: np.ndarray, rebuild: Any
+    ) -> np.ndarray:
+        out = x.copy(order="K")
+        np.copyto(_view_array(out, rebuild), value, casting="unsafe")
+        keep = np.ones_like(x)
+        _view_array(keep, rebuild)[...] = 0
+        ctx.save_for_backward(keep)
+        ctx.rebuild = rebuild
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, Tensor, None]:
+        (keep,) = ctx.saved_tensors
+        return grad_output * keep, ctx.rebuild(grad_output), None
+
+
+def _view_array(array: np.ndarray, rebuild: Any) -> np.ndarray:
+    """Return the view that ``rebuild`` makes of ``array``, as a writable array."""
+    view = rebuild(Tensor._make(array))._array
+    assert np.shares_memory(view, array), "a recorded view must share memory"
+    return view
 
 
 # Joining ------------------------------------------------------------------------
