@@ -402,3 +402,13 @@ def test_zeros_negative_size_raises():
 def test_reshape_float_size_raises(shape):
     with pytest.raises(TypeError, match="integers"):
         Tensor(X234).reshape(*shape)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape, dim", [((0, 3), 0), ((2, 0), 1), ((0, 3), 1)])
+def test_softmax_empty(name, shape, dim):
+    x = Tensor(np.ones(shape, dtype=np.float32), requires_grad=True)
+    out = getattr(x, name)(dim)
+    out.sum().backward()
+    assert out.shape == shape
+    assert x.grad.shape == shape

@@ -10,6 +10,17 @@ from tinygrad_edu.function import Function
 from tinygrad_edu.tensor import Tensor
 
 
+def _max_or_zero(x: np.ndarray, dim: int) -> np.ndarray:
+    """Return the maximum along ``dim`` (kept), or 0 where ``dim`` is empty.
+
+    The shift only guards against overflow, so any finite value gives the same
+    result; an empty dimension has no maximum, and its softmax is empty too.
+    """
+    if x.shape[dim] == 0:
+        return np.zeros((), dtype=x.dtype)
+    return x.max(axis=dim, keepdims=True)
+
+
 class Softmax(Function):
     """y_i = e**x_i / sum_j e**x_j along ``dim``.
 
@@ -18,7 +29,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
-        shifted = np.exp(x - x.max(axis=dim, keepdims=True))
+        shifted = np.exp(x - _max_or_zero(x, dim))
         out = shifted / shifted.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         ctx.dim = dim
@@ -39,7 +50,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
-        shifted = x - x.max(axis=dim, keepdims=True)
+        shifted = x - _max_or_zero(x, dim)
         out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(out)
         ctx.dim = dim
