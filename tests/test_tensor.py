@@ -9,7 +9,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
-from tinygrad_edu.errors import ShapeError
+from tinygrad_edu.errors import DTypeError, ShapeError
 
 # Broadcasting errors ------------------------------------------------------------
 
@@ -412,3 +412,40 @@ def test_softmax_empty(name, shape, dim):
     out.sum().backward()
     assert out.shape == shape
     assert x.grad.shape == shape
+
+
+# Bitwise operators ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (
+            lambda: Tensor([True, True, False]) & Tensor([True, False, False]),
+            [True, False, False],
+        ),
+        (lambda: Tensor([True, False]) | Tensor([False, False]), [True, False]),
+        (lambda: Tensor([True, False]) ^ True, [False, True]),
+        (lambda: True & Tensor([True, False]), [True, False]),
+        (lambda: ~Tensor([True, False]), [False, True]),
+        (lambda: Tensor([1, 2]) & Tensor([1, 0]), [1, 0]),
+        (lambda: Tensor([3]) | 4, [7]),
+        (lambda: Tensor([3]) ^ 1, [2]),
+        (lambda: ~Tensor([1, 2]), [-2, -3]),
+    ],
+)
+def test_bitwise_values(make, expected):
+    assert make().tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Tensor([1.0]) & Tensor([1.0]),
+        lambda: Tensor([1.0]) | True,
+        lambda: ~Tensor([1.0]),
+    ],
+)
+def test_bitwise_float_raises(make):
+    with pytest.raises(DTypeError, match="bool or integer"):
+        make()

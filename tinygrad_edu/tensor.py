@@ -420,16 +420,24 @@ class Tensor(InPlaceMethods):
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return _compare(np.not_equal, self, other, "ne (!=)")
 
+    # Bitwise operators: logical on bool tensors, bitwise on integer tensors.
+
     def __invert__(self) -> Tensor:
-        if self.dtype != np.bool_:
-            raise DTypeError(f"~ needs a bool tensor, got dtype {self.dtype}")
-        return Tensor._make(np.logical_not(self._array))
+        _check_bitwise(self.dtype, "invert (~)")
+        return Tensor._make(np.invert(self._array))
 
     def __and__(self, other: Any) -> Tensor:
-        return _compare(np.logical_and, self, other, "and (&)")
+        return _compare(np.bitwise_and, self, other, "and (&)")
 
     def __or__(self, other: Any) -> Tensor:
-        return _compare(np.logical_or, self, other, "or (|)")
+        return _compare(np.bitwise_or, self, other, "or (|)")
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _compare(np.bitwise_xor, self, other, "xor (^)")
+
+    __rand__ = __and__
+    __ror__ = __or__
+    __rxor__ = __xor__
 
     # Elementwise functions ------------------------------------------------------
 
@@ -779,7 +787,7 @@ def _as_float(tensor: Tensor) -> Tensor:
 
 
 def _compare(ufunc: Any, left: Tensor, right: Any, op: str) -> Any:
-    """Apply a comparison or logical ufunc; the bool result carries no gradient.
+    """Apply a comparison or bitwise ufunc; the result carries no gradient.
 
     Returns NotImplemented for an unsupported operand, so that ``x == None`` is
     False as in PyTorch.
@@ -787,9 +795,19 @@ def _compare(ufunc: Any, left: Tensor, right: Any, op: str) -> Any:
     if not _is_operand(right):
         return NotImplemented
     left, right, dtype = _common_operands(left, right, op)
+    if ufunc in (np.bitwise_and, np.bitwise_or, np.bitwise_xor):
+        _check_bitwise(dtype, op)
     arrays = [np.asarray(_value_array(value), dtype=dtype) for value in (left, right)]
     broadcast_shapes(op, arrays[0].shape, arrays[1].shape)
     return Tensor._make(np.asarray(ufunc(*arrays)))
+
+
+def _check_bitwise(dtype: np.dtype, op: str) -> None:
+    if is_floating(dtype):
+        raise DTypeError(
+            f"{op} needs bool or integer tensors, got dtype {dtype}; compare "
+            "first (x > 0) to get a bool tensor"
+        )
 
 
 def _value_array(value: Any) -> Any:
