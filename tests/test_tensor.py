@@ -11,7 +11,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 from tinygrad_edu.errors import DTypeError, ShapeError
 
-# Broadcasting errors ------------------------------------------------------------
+# Broadcasting errors ----------------------------------------------------------
 
 BINARY_OPS = {
     "add": (lambda a, b: a + b, "add (+)"),
@@ -65,7 +65,7 @@ def test_broadcast_matmul_batch_shape():
     assert out.shape == (2, 3, 1, 4)
 
 
-# Type promotion ------------------------------------------------------------------
+# Type promotion ---------------------------------------------------------------
 
 F32, F64, I32, I64, BOOL = np.float32, np.float64, np.int32, np.int64, np.bool_
 
@@ -203,7 +203,7 @@ def test_lt_unsupported_raises_type_error():
         _ = Tensor([1.0]) < None
 
 
-# Leaves and requires_grad -----------------------------------------------------------
+# Leaves and requires_grad -----------------------------------------------------
 
 
 def test_requires_grad_true_on_nonleaf_is_noop():
@@ -217,7 +217,7 @@ def test_requires_grad_false_on_nonleaf_raises():
         y.requires_grad_(False)
 
 
-# Reductions -----------------------------------------------------------------------
+# Reductions -------------------------------------------------------------------
 
 X234 = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 7
 
@@ -274,7 +274,7 @@ def test_transpose_same_dim_is_identity(dims):
     assert Tensor(X234).transpose(*dims).shape == (2, 3, 4)
 
 
-# Creation functions ------------------------------------------------------------------
+# Creation functions -----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -414,7 +414,7 @@ def test_softmax_empty(name, shape, dim):
     assert x.grad.shape == shape
 
 
-# Bitwise operators ------------------------------------------------------------------
+# Bitwise operators ------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -449,3 +449,399 @@ def test_bitwise_values(make, expected):
 def test_bitwise_float_raises(make):
     with pytest.raises(DTypeError, match="bool or integer"):
         make()
+
+
+# Construction -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data, dtype",
+    [
+        (1.5, np.float32),
+        (3, np.int64),
+        (True, np.bool_),
+        ([1, 2.5], np.float32),
+        ([True, 2], np.int64),
+        ([[1.0, 2.0], [3.0, 4.0]], np.float32),
+        ([], np.float32),
+        (np.array([1.0]), np.float64),
+        (np.array([1], dtype=np.int32), np.int32),
+        (np.array([1.0], dtype=np.float16), np.float16),
+        (np.float64(1.0), np.float64),
+        (np.int32(1), np.int32),
+        ([Tensor(1.0), Tensor(2.0)], np.float32),
+    ],
+)
+def test_construct_dtype(data, dtype):
+    assert Tensor(data).dtype == dtype
+
+
+@pytest.mark.parametrize(
+    "data, shape",
+    [
+        (1.5, ()),
+        ([1.0], (1,)),
+        ([[1, 2, 3]], (1, 3)),
+        ([], (0,)),
+        (np.ones((2, 0)), (2, 0)),
+    ],
+)
+def test_construct_shape(data, shape):
+    assert Tensor(data).shape == shape
+
+
+@pytest.mark.parametrize(
+    "dtype", [tg.float64, "float64", np.float64, np.dtype("float64")]
+)
+def test_construct_dtype_argument(dtype):
+    assert Tensor([1, 2], dtype=dtype).dtype == np.float64
+
+
+def test_construct_copies_numpy_array():
+    array = np.array([1.0, 2.0])
+    t = Tensor(array)
+    array[0] = 9.0
+    assert t.tolist() == [1.0, 2.0]
+
+
+def test_construct_from_tensor_copies():
+    source = Tensor([1.0, 2.0])
+    t = Tensor(source)
+    source.add_(1)
+    assert t.tolist() == [1.0, 2.0]
+
+
+def test_construct_from_tensor_is_leaf():
+    t = Tensor(Tensor([1.0], requires_grad=True) * 2)
+    assert t.is_leaf
+    assert not t.requires_grad
+
+
+@pytest.mark.parametrize("data", [3, [1, 2], True, np.array([1], dtype=np.int32)])
+def test_construct_int_requires_grad_raises(data):
+    with pytest.raises(DTypeError, match="floating-point"):
+        Tensor(data, requires_grad=True)
+
+
+def test_construct_int_data_float_dtype_requires_grad():
+    t = Tensor([1, 2], dtype=tg.float32, requires_grad=True)
+    assert t.requires_grad
+
+
+@pytest.mark.parametrize("data", [[[1, 2], [3]], [1, [2]]])
+def test_construct_ragged_raises(data):
+    with pytest.raises(ValueError, match="same length"):
+        Tensor(data)
+
+
+@pytest.mark.parametrize("data", ["abc", None, 1j, [object()]])
+def test_construct_non_numeric_raises(data):
+    with pytest.raises(DTypeError, match="numbers"):
+        Tensor(data)
+
+
+def test_construct_bad_dtype_raises():
+    with pytest.raises(TypeError, match="dtype"):
+        Tensor([1.0], dtype="not a dtype")
+
+
+# Conversion and properties ----------------------------------------------------
+
+
+def test_numpy_shares_memory():
+    t = Tensor([1.0, 2.0])
+    t.numpy()[0] = 5.0
+    assert t.tolist() == [5.0, 2.0]
+
+
+def test_numpy_requires_grad_raises():
+    with pytest.raises(RuntimeError, match="detach"):
+        Tensor([1.0], requires_grad=True).numpy()
+
+
+def test_np_asarray_of_tensor():
+    np.testing.assert_array_equal(np.asarray(Tensor([1.0, 2.0])), [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "data, value, kind",
+    [
+        ([2.5], 2.5, float),
+        (2, 2, int),
+        ([[True]], True, bool),
+        (np.float64(0.1), 0.1, float),
+    ],
+)
+def test_item(data, value, kind):
+    out = Tensor(data).item()
+    assert out == value
+    assert type(out) is kind
+
+
+def test_item_many_elements_raises():
+    with pytest.raises(RuntimeError, match="one element"):
+        Tensor([1.0, 2.0]).item()
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [([[1, 2]], [[1, 2]]), (3.0, 3.0), ([], []), ([0.5, 0.25], [0.5, 0.25])],
+)
+def test_tolist(data, expected):
+    assert Tensor(data).tolist() == expected
+
+
+def test_tolist_float32_value():
+    assert Tensor([0.1]).tolist() == [float(np.float32(0.1))]
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 0, 4)])
+def test_shape_ndim_numel(shape):
+    t = Tensor(np.zeros(shape))
+    assert t.shape == shape
+    assert t.ndim == len(shape)
+    assert t.dim() == len(shape)
+    assert t.numel() == int(np.prod(shape))
+    assert t.size() == shape
+
+
+@pytest.mark.parametrize("dim, size", [(0, 2), (1, 3), (-1, 3), (-2, 2)])
+def test_size_dim(dim, size):
+    assert Tensor(np.zeros((2, 3))).size(dim) == size
+
+
+def test_size_bad_dim_raises():
+    with pytest.raises(ShapeError, match="out of range"):
+        Tensor(np.zeros((2, 3))).size(2)
+
+
+@pytest.mark.parametrize(
+    "shape, expected",
+    [((2, 3), (3, 2)), ((2, 3, 4), (4, 3, 2)), ((3,), (3,)), ((), ())],
+)
+def test_transpose_property(shape, expected):
+    assert Tensor(np.zeros(shape)).T.shape == expected
+
+
+def test_transpose_property_values():
+    assert Tensor([[1, 2], [3, 4]]).T.tolist() == [[1, 3], [2, 4]]
+
+
+@pytest.mark.parametrize(
+    "method, source, dtype",
+    [
+        ("float", np.int64, np.float32),
+        ("float", np.float64, np.float32),
+        ("double", np.float32, np.float64),
+        ("double", np.int64, np.float64),
+        ("long", np.float32, np.int64),
+    ],
+)
+def test_cast_methods(method, source, dtype):
+    assert getattr(Tensor(np.array([1, 2], dtype=source)), method)().dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [tg.float64, "float64", np.float64])
+def test_to_dtype(dtype):
+    assert Tensor([1.0]).to(dtype).dtype == np.float64
+
+
+def test_to_same_dtype_is_self():
+    t = Tensor([1.0])
+    assert t.to(tg.float32) is t
+
+
+def test_float_of_float32_is_self():
+    t = Tensor([1.0])
+    assert t.float() is t
+
+
+def test_to_float64_gradient_is_float32():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x.double() * 3).sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_to_float64_gradient_values():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x.double() * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_to_int_truncates():
+    assert Tensor([1.7, -1.7]).long().tolist() == [1, -1]
+
+
+def test_detach_is_leaf_without_grad():
+    y = Tensor([1.0], requires_grad=True) * 2
+    d = y.detach()
+    assert d.is_leaf
+    assert not d.requires_grad
+    assert d.grad_fn is None
+
+
+def test_requires_grad_underscore_returns_self():
+    t = Tensor([1.0])
+    assert t.requires_grad_() is t
+    assert t.requires_grad
+
+
+def test_requires_grad_underscore_false():
+    t = Tensor([1.0], requires_grad=True)
+    t.requires_grad_(False)
+    assert not t.requires_grad
+
+
+def test_is_leaf_and_grad_fn():
+    x = Tensor([1.0], requires_grad=True)
+    y = x * 2
+    assert x.is_leaf
+    assert x.grad_fn is None
+    assert not y.is_leaf
+    assert y.grad_fn is not None
+
+
+def test_result_without_grad_is_leaf():
+    y = Tensor([1.0]) * 2
+    assert y.is_leaf
+    assert not y.requires_grad
+
+
+def test_no_grad_result_is_leaf():
+    x = Tensor([1.0], requires_grad=True)
+    with tg.no_grad():
+        y = x * 2
+    assert y.is_leaf
+    assert not y.requires_grad
+
+
+def test_clone_is_copy_in_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x.clone()
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+    assert y.grad_fn is not None
+
+
+def test_clone_does_not_share_memory():
+    x = Tensor([1.0, 2.0])
+    y = x.clone()
+    y.add_(1)
+    assert x.tolist() == [1.0, 2.0]
+
+
+# Representation ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda: Tensor([1.0, 2.0]), "tensor([1., 2.], dtype=float32)"),
+        (lambda: Tensor(3.0), "tensor(3., dtype=float32)"),
+        (lambda: Tensor([1, 2]), "tensor([1, 2], dtype=int64)"),
+        (lambda: Tensor([1.0], dtype="float64"), "tensor([1.], dtype=float64)"),
+        (
+            lambda: Tensor([1.0], requires_grad=True),
+            "tensor([1.], dtype=float32, requires_grad=True)",
+        ),
+        (
+            lambda: Tensor([1.0], requires_grad=True) * 2,
+            "tensor([2.], dtype=float32, grad_fn=<MulBackward>)",
+        ),
+    ],
+)
+def test_repr(make, expected):
+    assert repr(make()) == expected
+
+
+def test_repr_multiline():
+    assert repr(Tensor([[1, 2], [3, 4]])) == (
+        "tensor([[1, 2],\n        [3, 4]], dtype=int64)"
+    )
+
+
+# Python protocols -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data, expected", [([0.0], False), (1.0, True), ([[2]], True), (True, True)]
+)
+def test_bool_one_element(data, expected):
+    assert bool(Tensor(data)) is expected
+
+
+@pytest.mark.parametrize("data", [[0.0, 1.0], []])
+def test_bool_ambiguous_raises(data):
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(Tensor(data))
+
+
+def test_len():
+    assert len(Tensor(np.zeros((3, 2)))) == 3
+
+
+def test_len_0d_raises():
+    with pytest.raises(TypeError, match="0-d"):
+        len(Tensor(1.0))
+
+
+def test_iter_rows():
+    rows = list(Tensor([[1, 2], [3, 4]]))
+    assert [row.tolist() for row in rows] == [[1, 2], [3, 4]]
+
+
+def test_iter_gradient():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    total = sum(value * value for value in x)
+    total.backward()
+    assert x.grad.tolist() == [2.0, 4.0, 6.0]
+
+
+def test_iter_0d_raises():
+    with pytest.raises(TypeError, match="0-d"):
+        iter(Tensor(1.0))
+
+
+def test_hash_is_identity():
+    a, b = Tensor(1.0), Tensor(1.0)
+    table = {a: "a", b: "b"}
+    assert table[a] == "a"
+    assert table[b] == "b"
+
+
+def test_in_dict():
+    t = Tensor([1.0, 2.0])
+    assert t in {t: 1}
+
+
+def test_in_set():
+    t = Tensor([1.0, 2.0])
+    assert t in {t}
+
+
+def test_eq_number_gives_tensor():
+    out = Tensor([1, 2]) == 1
+    assert isinstance(out, Tensor)
+    assert out.tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    "convert, data, expected",
+    [(float, [2.5], 2.5), (int, [3.9], 3), (int, 7, 7), (float, 4, 4.0)],
+)
+def test_number_conversion(convert, data, expected):
+    assert convert(Tensor(data)) == expected
+
+
+def test_index_protocol_int_tensor():
+    assert [10, 20, 30][Tensor(1)] == 20
+
+
+def test_index_protocol_float_raises():
+    with pytest.raises(TypeError, match="integer"):
+        [10, 20][Tensor(1.0)]
+
+
+def test_negate_bool_raises():
+    with pytest.raises(DTypeError, match="~"):
+        -Tensor([True])

@@ -391,6 +391,10 @@ class Tensor(InPlaceMethods):
         return matmul.MatMul.apply(*_operands(other, self, "matmul (@)"))
 
     def __neg__(self) -> Tensor:
+        if self.dtype == np.bool_:
+            raise DTypeError(
+                "negation (-) of a bool tensor is not supported; use ~ to invert a mask"
+            )
         return arithmetic.Neg.apply(self)
 
     def __pos__(self) -> Tensor:
@@ -672,7 +676,13 @@ def _to_array(data: Any, dtype: DTypeLike | None) -> np.ndarray:
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data, dtype=target, copy=True)
     else:
-        array = np.array(data, dtype=target)
+        try:
+            array = np.array(data, dtype=target)
+        except ValueError as error:
+            raise ValueError(
+                f"cannot make a tensor from this data: {error}. Use numbers, or "
+                "nested lists whose lists at each depth have the same length."
+            ) from None
         if target is None and array.dtype == np.float64:
             array = array.astype(default_float())
 
