@@ -845,3 +845,556 @@ def test_index_protocol_float_raises():
 def test_negate_bool_raises():
     with pytest.raises(DTypeError, match="~"):
         -Tensor([True])
+
+
+# Arithmetic operators ---------------------------------------------------------
+
+A = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.5]], dtype=np.float32)
+B = np.array([2.0, 0.5, -4.0], dtype=np.float32)
+
+OPERATORS = [
+    ("add", lambda x, y: x + y),
+    ("sub", lambda x, y: x - y),
+    ("mul", lambda x, y: x * y),
+    ("div", lambda x, y: x / y),
+    ("pow", lambda x, y: abs(x) ** y),
+]
+
+
+@pytest.mark.parametrize("name, op", OPERATORS)
+@pytest.mark.parametrize(
+    "wrap_left, wrap_right",
+    [
+        (Tensor, Tensor),
+        (Tensor, lambda a: a),
+        (lambda a: a, Tensor),
+        (Tensor, lambda a: a.tolist()),
+    ],
+    ids=["tensor-tensor", "tensor-array", "array-tensor", "tensor-list"],
+)
+def test_operator_values(name, op, wrap_left, wrap_right):
+    if name == "pow":
+        out = wrap_left(np.abs(A)) ** wrap_right(B)
+    else:
+        out = op(wrap_left(A), wrap_right(B))
+    assert isinstance(out, Tensor)
+    np.testing.assert_allclose(out.numpy(), op(A, B), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, op", OPERATORS)
+@pytest.mark.parametrize("scalar", [2, 2.5, np.float64(2.5), np.int64(3)])
+def test_operator_scalar_right(name, op, scalar):
+    out = op(Tensor(A), scalar)
+    np.testing.assert_allclose(out.numpy(), op(A, np.float32(scalar)), rtol=1e-6)
+    assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("name, op", OPERATORS[:4])
+@pytest.mark.parametrize("scalar", [2, 2.5, np.float64(2.5)])
+def test_operator_scalar_left(name, op, scalar):
+    out = op(scalar, Tensor(A))
+    np.testing.assert_allclose(out.numpy(), op(np.float32(scalar), A), rtol=1e-6)
+    assert out.dtype == np.float32
+
+
+def test_rpow_scalar_base():
+    np.testing.assert_allclose((2.0 ** Tensor(B)).numpy(), 2.0**B, rtol=1e-6)
+
+
+def test_neg():
+    np.testing.assert_array_equal((-Tensor(A)).numpy(), -A)
+
+
+def test_pos_is_self():
+    t = Tensor(A)
+    assert +t is t
+
+
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        ((2, 3), (3, 4)),
+        ((3,), (3,)),
+        ((3,), (3, 2)),
+        ((2, 3), (3,)),
+        ((5, 2, 3), (3, 4)),
+    ],
+)
+def test_matmul_values(left, right):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(left).astype(np.float32)
+    y = rng.standard_normal(right).astype(np.float32)
+    out = Tensor(x) @ Tensor(y)
+    np.testing.assert_allclose(out.numpy(), x @ y, rtol=1e-5, atol=1e-6)
+    assert out.dtype == np.float32
+
+
+def test_matmul_numpy_left():
+    out = A @ Tensor(A.T)
+    assert isinstance(out, Tensor)
+    np.testing.assert_allclose(out.numpy(), A @ A.T, rtol=1e-6)
+
+
+def test_matmul_method():
+    np.testing.assert_allclose(Tensor(A).matmul(Tensor(A.T)).numpy(), A @ A.T)
+
+
+@pytest.mark.parametrize("left, right", [((2, 3), (2, 3)), ((3,), (4,)), ((), (3,))])
+def test_matmul_bad_shapes_raise(left, right):
+    with pytest.raises(ShapeError, match="matmul"):
+        Tensor(np.ones(left)) @ Tensor(np.ones(right))
+
+
+def test_numpy_array_times_tensor_is_tensor():
+    out = np.ones(3, dtype=np.float32) * Tensor(B)
+    assert isinstance(out, Tensor)
+    assert out.tolist() == B.tolist()
+
+
+def test_numpy_array_times_tensor_gradient():
+    x = Tensor(B, requires_grad=True)
+    (np.full(3, 2.0, dtype=np.float32) * x).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+COMPARISONS = [
+    ("lt", lambda x, y: x < y),
+    ("le", lambda x, y: x <= y),
+    ("gt", lambda x, y: x > y),
+    ("ge", lambda x, y: x >= y),
+    ("eq", lambda x, y: x == y),
+    ("ne", lambda x, y: x != y),
+]
+
+
+@pytest.mark.parametrize("name, op", COMPARISONS)
+@pytest.mark.parametrize("right", [np.float32(0.5), B, 0.5])
+def test_comparison_values(name, op, right):
+    wrapped = Tensor(right) if isinstance(right, np.ndarray) else right
+    out = op(Tensor(A), wrapped)
+    np.testing.assert_array_equal(out.numpy(), op(A, right))
+
+
+@pytest.mark.parametrize("name, op", COMPARISONS)
+def test_comparison_is_bool_without_grad(name, op):
+    out = op(Tensor(A, requires_grad=True), 0.5)
+    assert out.dtype == np.bool_
+    assert not out.requires_grad
+    assert out.grad_fn is None
+
+
+@pytest.mark.parametrize("name, op", COMPARISONS)
+def test_comparison_reflected(name, op):
+    np.testing.assert_array_equal(op(0.5, Tensor(A)).numpy(), op(0.5, A))
+
+
+def test_comparison_int_with_float():
+    assert (Tensor([1, 2]) < 1.5).tolist() == [True, False]
+
+
+def test_comparison_eq_int_float():
+    assert (Tensor([1, 2]) == 1.0).tolist() == [True, False]
+
+
+def test_sum_of_bool_is_int64():
+    out = Tensor([True, True, False]).sum()
+    assert out.dtype == np.int64
+    assert out.item() == 2
+
+
+def test_sum_of_int32_is_int64():
+    assert Tensor(np.array([1, 2], dtype=np.int32)).sum().dtype == np.int64
+
+
+@pytest.mark.parametrize("data", [[1, 2], [True, False]])
+def test_mean_of_int_raises(data):
+    with pytest.raises(DTypeError, match="float"):
+        Tensor(data).mean()
+
+
+def test_mean_of_empty_is_nan():
+    assert np.isnan(Tensor([]).mean().item())
+
+
+# Methods with dim/keepdim and axis/keepdims ------------------------------------
+
+REDUCTIONS = [
+    ("sum", np.sum),
+    ("mean", np.mean),
+    ("amax", np.max),
+    ("amin", np.min),
+]
+
+
+@pytest.mark.parametrize("name, reference", REDUCTIONS)
+@pytest.mark.parametrize("dim", [None, 0, 1, -1, (0, 2), (2, 0, 1)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_reduction_matches_numpy(name, reference, dim, keepdim):
+    out = getattr(Tensor(X234), name)(dim, keepdim)
+    expected = reference(X234, axis=dim, keepdims=keepdim)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
+    assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("name, reference", REDUCTIONS)
+@pytest.mark.parametrize("dim", [0, (1, 2)])
+def test_reduction_numpy_spelling(name, reference, dim):
+    method = getattr(Tensor(X234), name)
+    np.testing.assert_allclose(
+        method(axis=dim, keepdims=True).numpy(), method(dim=dim, keepdim=True).numpy()
+    )
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "max", "min"])
+def test_reduction_dim_and_axis_raises(name):
+    with pytest.raises(TypeError, match="dim or axis"):
+        getattr(Tensor(X234), name)(dim=0, axis=0)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "softmax", "argmax"])
+@pytest.mark.parametrize("dim", [3, -4])
+def test_bad_dim_raises(name, dim):
+    with pytest.raises(ShapeError) as info:
+        getattr(Tensor(X234), name)(dim)
+    assert name in str(info.value)
+    assert str(dim) in str(info.value)
+    assert "[-3, 2]" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["sum", "amax"])
+def test_repeated_dim_raises(name):
+    with pytest.raises(ShapeError, match="twice"):
+        getattr(Tensor(X234), name)((0, 0))
+
+
+@pytest.mark.parametrize("name, finder", [("max", np.argmax), ("min", np.argmin)])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_max_dim_values_indices(name, finder, dim, keepdim):
+    values, indices = getattr(Tensor(X234), name)(dim, keepdim)
+    expected_indices = finder(X234, axis=dim, keepdims=keepdim)
+    np.testing.assert_array_equal(indices.numpy(), expected_indices)
+    np.testing.assert_array_equal(
+        values.numpy(),
+        np.take_along_axis(X234, finder(X234, axis=dim, keepdims=True), dim).reshape(
+            expected_indices.shape
+        ),
+    )
+    assert indices.dtype == np.int64
+
+
+def test_max_dim_named_fields():
+    out = Tensor(X234).max(dim=1)
+    assert out.values.shape == (2, 4)
+    assert out.indices.shape == (2, 4)
+
+
+def test_max_axis_spelling():
+    assert Tensor(X234).max(axis=1, keepdims=True).values.shape == (2, 1, 4)
+
+
+def test_max_first_index_of_ties():
+    assert Tensor([1.0, 3.0, 3.0]).max(0).indices.item() == 1
+
+
+def test_max_dim_gradient_goes_to_index():
+    x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
+    x.max(0).values.backward()
+    assert x.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("name", ["max", "amax"])
+def test_max_all_gradient_splits_ties(name):
+    x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
+    getattr(x, name)().backward()
+    assert x.grad.tolist() == [0.0, 0.5, 0.5]
+
+
+def test_max_with_tensor_is_maximum():
+    assert Tensor([1.0, 5.0]).max(Tensor([3.0, 2.0])).tolist() == [3.0, 5.0]
+
+
+def test_min_with_tensor_is_minimum():
+    assert Tensor([1.0, 5.0]).min(Tensor([3.0, 2.0])).tolist() == [1.0, 2.0]
+
+
+def test_max_nan_propagates():
+    assert np.isnan(Tensor([1.0, float("nan"), 3.0]).max().item())
+
+
+@pytest.mark.parametrize(
+    "dim, keepdim, expected",
+    [(None, False, 23), (1, False, [[2, 2, 2, 2]] * 2), (None, True, [[[23]]])],
+)
+def test_argmax(dim, keepdim, expected):
+    assert Tensor(X234).argmax(dim, keepdim).tolist() == expected
+
+
+def test_argmin_last_dim():
+    assert Tensor(X234).argmin(-1).tolist() == [[0, 0, 0], [0, 0, 0]]
+
+
+UNARY = [
+    ("exp", np.exp, X234 / 10),
+    ("log", np.log, np.abs(X234) + 1),
+    ("sqrt", np.sqrt, np.abs(X234)),
+    ("abs", np.abs, X234),
+    ("relu", lambda a: np.maximum(a, 0), X234),
+    ("sigmoid", lambda a: 1 / (1 + np.exp(-a)), X234),
+    ("tanh", np.tanh, X234 / 10),
+]
+
+
+@pytest.mark.parametrize("name, reference, data", UNARY)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_unary_matches_numpy(name, reference, data, dtype):
+    out = getattr(Tensor(data.astype(dtype)), name)()
+    np.testing.assert_allclose(out.numpy(), reference(data.astype(dtype)), rtol=1e-6)
+    assert out.dtype == dtype
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_softmax_matches_numpy(name, dim):
+    shifted = X234 - X234.max(axis=dim, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    expected = np.exp(log_probs) if name == "softmax" else log_probs
+    out = getattr(Tensor(X234), name)(dim)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_softmax_large_logits_finite():
+    out = Tensor([1000.0, 0.0, -1000.0]).softmax(0)
+    assert out.tolist() == [1.0, 0.0, 0.0]
+
+
+def test_softmax_0d():
+    assert Tensor(2.0).softmax(0).item() == 1.0
+
+
+@pytest.mark.parametrize(
+    "low, high, expected",
+    [
+        (0.0, 3.0, np.clip(X234, 0, 3)),
+        (None, 0.0, np.minimum(X234, 0)),
+        (0.0, None, np.maximum(X234, 0)),
+        (3.0, 0.0, np.full_like(X234, 0.0)),
+    ],
+)
+def test_clamp_values(low, high, expected):
+    np.testing.assert_array_equal(Tensor(X234).clamp(low, high).numpy(), expected)
+
+
+def test_clamp_keywords_and_clip():
+    t = Tensor(X234)
+    np.testing.assert_array_equal(t.clamp(min=-1, max=1).numpy(), t.clip(-1, 1).numpy())
+
+
+def test_clamp_without_bounds_raises():
+    with pytest.raises(ValueError, match="min"):
+        Tensor(X234).clamp()
+
+
+def test_clamp_gradient_at_bounds():
+    x = Tensor([0.0, 1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    x.clamp(1, 3).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
+
+
+# Shape methods ----------------------------------------------------------------
+
+SHAPES = [
+    (lambda t: t.reshape(6, 4), (6, 4)),
+    (lambda t: t.reshape((6, -1)), (6, 4)),
+    (lambda t: t.reshape([4, 6]), (4, 6)),
+    (lambda t: t.reshape(-1), (24,)),
+    (lambda t: t.view(4, 6), (4, 6)),
+    (lambda t: t.view(-1, 4), (6, 4)),
+    (lambda t: t.transpose(0, 2), (4, 3, 2)),
+    (lambda t: t.transpose(-1, 0), (4, 3, 2)),
+    (lambda t: t.permute(2, 0, 1), (4, 2, 3)),
+    (lambda t: t.permute((2, 0, 1)), (4, 2, 3)),
+    (lambda t: t.permute(-1, 0, 1), (4, 2, 3)),
+    (lambda t: t.flatten(), (24,)),
+    (lambda t: t.flatten(1), (2, 12)),
+    (lambda t: t.flatten(0, 1), (6, 4)),
+    (lambda t: t.flatten(-2), (2, 12)),
+    (lambda t: t.unsqueeze(0), (1, 2, 3, 4)),
+    (lambda t: t.unsqueeze(-1), (2, 3, 4, 1)),
+    (lambda t: t.unsqueeze(3), (2, 3, 4, 1)),
+    (lambda t: t.unsqueeze(-4), (1, 2, 3, 4)),
+    (lambda t: t.reshape(1, 2, 1, 12).squeeze(), (2, 12)),
+    (lambda t: t.reshape(1, 2, 1, 12).squeeze(0), (2, 1, 12)),
+    (lambda t: t.reshape(1, 2, 1, 12).squeeze(1), (1, 2, 1, 12)),
+    (lambda t: t.reshape(1, 2, 1, 12).squeeze((0, 2)), (2, 12)),
+    (lambda t: t.expand(2, 2, 3, 4), (2, 2, 3, 4)),
+    (lambda t: t[:, :1].expand(-1, 3, -1), (2, 3, 4)),
+    (lambda t: t[:, :1].expand((2, 5, 4)), (2, 5, 4)),
+]
+
+
+@pytest.mark.parametrize("make, shape", SHAPES)
+def test_shape_method(make, shape):
+    assert make(Tensor(X234)).shape == shape
+
+
+@pytest.mark.parametrize("make, shape", SHAPES)
+def test_shape_method_gradient(make, shape):
+    # Every value of the input is its own position, so the output's values
+    # name the input element each output element came from.
+    positions = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    x = Tensor(positions, requires_grad=True)
+    out = make(x)
+    out.sum().backward()
+
+    expected = np.zeros(24, dtype=np.float32)
+    np.add.at(expected, out.detach().numpy().astype(np.int64).ravel(), 1.0)
+    np.testing.assert_array_equal(x.grad.numpy(), expected.reshape(2, 3, 4))
+
+
+def test_permute_values():
+    np.testing.assert_array_equal(
+        Tensor(X234).permute(2, 0, 1).numpy(), X234.transpose(2, 0, 1)
+    )
+
+
+@pytest.mark.parametrize(
+    "shape, expected",
+    [((), ()), ((1,), ()), ((3,), (3,))],
+)
+def test_squeeze_small(shape, expected):
+    assert Tensor(np.zeros(shape)).squeeze().shape == expected
+
+
+def test_flatten_0d():
+    assert Tensor(1.0).flatten().shape == (1,)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda t: t.reshape(5, 5), "reshape"),
+        (lambda t: t.reshape(-1, -1), "reshape"),
+        (lambda t: t.transpose(0, 3), "transpose"),
+        (lambda t: t.permute(0, 1), "permute"),
+        (lambda t: t.permute(0, 0, 1), "twice"),
+        (lambda t: t.flatten(2, 1), "flatten"),
+        (lambda t: t.unsqueeze(4), "unsqueeze"),
+        (lambda t: t.squeeze(5), "squeeze"),
+        (lambda t: t.expand(3, 3, 4), "expand"),
+        (lambda t: t.expand(3, 4), "expand"),
+    ],
+)
+def test_shape_errors(make, match):
+    with pytest.raises(ShapeError, match=match):
+        make(Tensor(X234))
+
+
+def test_expand_shares_values():
+    out = Tensor([[1.0], [2.0]]).expand(2, 3)
+    assert out.tolist() == [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+
+
+# Joining and selecting --------------------------------------------------------
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_cat_values(dim):
+    out = tg.cat([Tensor(X234), Tensor(X234 * 2)], dim)
+    np.testing.assert_array_equal(out.numpy(), np.concatenate([X234, X234 * 2], dim))
+
+
+@pytest.mark.parametrize("dim", [0, 1, 3, -1])
+def test_stack_values(dim):
+    out = tg.stack([Tensor(X234), Tensor(X234 * 2)], dim)
+    np.testing.assert_array_equal(out.numpy(), np.stack([X234, X234 * 2], dim))
+
+
+def test_cat_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Tensor([3.0], requires_grad=True)
+    (tg.cat([x, y]) * Tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0]
+    assert y.grad.tolist() == [3.0]
+
+
+def test_stack_0d():
+    assert tg.stack([Tensor(1.0), Tensor(2.0)]).tolist() == [1.0, 2.0]
+
+
+def test_cat_tuple_input():
+    assert tg.cat((Tensor([1.0]), Tensor([2.0]))).tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "make, error",
+    [
+        (lambda: tg.cat([]), ValueError),
+        (lambda: tg.stack([]), ValueError),
+        (lambda: tg.cat([Tensor(X234), Tensor(X234[0])]), ShapeError),
+        (lambda: tg.cat([Tensor(X234), Tensor(X234[:, :2])], 0), ShapeError),
+        (lambda: tg.cat([Tensor(1.0), Tensor(2.0)]), ShapeError),
+        (lambda: tg.cat([Tensor(X234)], 3), ShapeError),
+        (lambda: tg.stack([Tensor(X234), Tensor(X234[0])]), ShapeError),
+        (lambda: tg.stack([Tensor(X234)], 4), ShapeError),
+    ],
+)
+def test_join_errors(make, error):
+    with pytest.raises(error):
+        make()
+
+
+def test_where_values():
+    out = tg.where(Tensor(X234 > 0), Tensor(X234), 0.0)
+    np.testing.assert_array_equal(out.numpy(), np.where(X234 > 0, X234, 0.0))
+
+
+def test_where_broadcasts():
+    out = tg.where(Tensor([True, False]), Tensor([1.0, 2.0]), Tensor([[3.0], [4.0]]))
+    assert out.tolist() == [[1.0, 3.0], [1.0, 4.0]]
+
+
+def test_where_gradient():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = Tensor([4.0, 5.0, 6.0], requires_grad=True)
+    tg.where(Tensor([True, False, True]), x, y).sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0, 1.0]
+    assert y.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "name, reference", [("maximum", np.maximum), ("minimum", np.minimum)]
+)
+def test_maximum_minimum_values(name, reference):
+    out = getattr(tg, name)(Tensor(A), Tensor(B))
+    np.testing.assert_array_equal(out.numpy(), reference(A, B))
+
+
+def test_maximum_tie_gradient():
+    x = Tensor([1.0, 3.0, 4.0], requires_grad=True)
+    tg.maximum(x, Tensor([3.0, 3.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.5, 1.0]
+
+
+def test_gather_values():
+    index = np.array([[[0, 2, 1, 0]], [[2, 2, 0, 1]]])
+    out = Tensor(X234).gather(1, Tensor(index))
+    np.testing.assert_array_equal(out.numpy(), np.take_along_axis(X234, index, 1))
+
+
+def test_gather_gradient_adds_repeats():
+    x = Tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    x.gather(1, Tensor([[0, 0, 2]])).sum().backward()
+    assert x.grad.tolist() == [[2.0, 0.0, 1.0]]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        np.zeros((2, 1), dtype=np.int64),
+        np.zeros((2, 1, 4)),
+    ],
+)
+def test_gather_bad_index_raises(index):
+    with pytest.raises(ShapeError, match="gather"):
+        Tensor(X234).gather(1, Tensor(index))

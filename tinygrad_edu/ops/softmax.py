@@ -16,7 +16,7 @@ def _max_or_zero(x: np.ndarray, dim: int) -> np.ndarray:
     The shift only guards against overflow, so any finite value gives the same
     result; an empty dimension has no maximum, and its softmax is empty too.
     """
-    if x.shape[dim] == 0:
+    if x.ndim and x.shape[dim] == 0:
         return np.zeros((), dtype=x.dtype)
     return x.max(axis=dim, keepdims=True)
 
