@@ -465,6 +465,8 @@ class Tensor(InPlaceMethods):
         """Return the absolute value elementwise."""
         return unary.Abs.apply(self)
 
+    __abs__ = abs
+
     def relu(self) -> Tensor:
         """Return max(x, 0) elementwise."""
         return unary.Relu.apply(self)
