@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import tinygrad_edu as tg
@@ -74,14 +73,16 @@ def test_saved_digits_weights_reload(tmp_path):
     pytest.importorskip("sklearn")
     train_digits = _load("train_digits")
     weights = tmp_path / "digits.npz"
-    train_digits.main(["--epochs", "1", "--no-progress", "--save", str(weights)])
+    trained_accuracy = train_digits.main(
+        ["--epochs", "1", "--no-progress", "--save", str(weights)]
+    )
 
     model = train_digits.build_model(64, train_digits.parse_args([]).hidden)
     model.load_state_dict(tg.load(weights))
     data = tg.data.load_digits()
 
-    assert train_digits.accuracy(model, data.x_test, data.y_test) > 0.5
-    assert np.isfinite(model[0].weight.detach().numpy()).all()
+    reloaded = train_digits.accuracy(model, data.x_test, data.y_test)
+    assert reloaded == trained_accuracy
 
 
 def test_hessian_example_agrees_with_full_hessian(capsys):

@@ -159,6 +159,28 @@ def _gather_inputs(draw):
 
 
 @st.composite
+def _view_write_inputs(draw):
+    array = draw(ts.arrays(ts.shapes(min_dims=1)))
+    start = draw(st.integers(0, array.shape[0] - 1))
+    stop = draw(st.integers(start + 1, array.shape[0]))
+    value = draw(ts.arrays(array[start:stop].shape))
+    return (array, value), {"index": slice(start, stop)}
+
+
+def _write_through_view(x, value, index):
+    """Copy ``value`` into a slice of a clone of ``x``, through a view."""
+    base = x.clone()
+    base[index].copy_(value * 2)
+    return base
+
+
+def _write_through_view_reference(x, value, index):
+    out = x.copy()
+    out[index] = value * 2
+    return out
+
+
+@st.composite
 def _join_inputs(draw, stack=False):
     shape = draw(ts.shapes(min_dims=1))
     dim = draw(st.integers(0, len(shape) - (0 if stack else 1)))
@@ -370,6 +392,13 @@ OP_TABLE: list[OpCase] = [
         _gather_reference,
         _gather_inputs(),
         ("GetItem", "IndexAdd"),
+    ),
+    OpCase(
+        "view_write",
+        _write_through_view,
+        _write_through_view_reference,
+        _view_write_inputs(),
+        ("CopySlices", "Clone"),
     ),
     OpCase(
         "cat",
