@@ -6,9 +6,12 @@ The expected values are written out by hand or computed with NumPy; PyTorch
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import tinygrad_edu as tg
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, autograd
 from tinygrad_edu.errors import DTypeError, ShapeError
 
 # Broadcasting errors ----------------------------------------------------------
@@ -1398,3 +1401,150 @@ def test_gather_gradient_adds_repeats():
 def test_gather_bad_index_raises(index):
     with pytest.raises(ShapeError, match="gather"):
         Tensor(X234).gather(1, Tensor(index))
+
+
+# Dtype preservation end to end -----------------------------------------------
+
+DTYPE_OPS = {
+    "add": lambda x: x + 1.5,
+    "radd": lambda x: 2 + x,
+    "sub": lambda x: x - 0.5,
+    "rsub": lambda x: 1 - x,
+    "mul": lambda x: x * 3,
+    "div": lambda x: x / 3,
+    "rdiv": lambda x: 1 / (x + 5),
+    "pow": lambda x: (x + 5) ** 2.5,
+    "rpow": lambda x: 2.0**x,
+    "pow_tensor": lambda x: (x + 5) ** x,
+    "neg": lambda x: -x,
+    "matmul": lambda x: x @ x.T,
+    "exp": lambda x: x.exp(),
+    "log": lambda x: (x + 5).log(),
+    "sqrt": lambda x: (x + 5).sqrt(),
+    "abs": lambda x: x.abs(),
+    "relu": lambda x: x.relu(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "tanh": lambda x: x.tanh(),
+    "softmax": lambda x: x.softmax(-1),
+    "log_softmax": lambda x: x.log_softmax(0),
+    "clamp": lambda x: x.clamp(-0.5, 0.5),
+    "sum": lambda x: x.sum(0),
+    "mean": lambda x: x.mean(),
+    "mean_dim": lambda x: x.mean(1, keepdim=True),
+    "max": lambda x: x.max(),
+    "max_dim": lambda x: x.max(1).values,
+    "amax": lambda x: x.amax(0),
+    "amin": lambda x: x.amin(),
+    "min_dim": lambda x: x.min(0).values,
+    "reshape": lambda x: x.reshape(-1),
+    "transpose": lambda x: x.T,
+    "permute": lambda x: x.permute(1, 0),
+    "flatten": lambda x: x.flatten(),
+    "squeeze": lambda x: x.unsqueeze(0).squeeze(0),
+    "index": lambda x: x[[0, 1], 1:],
+    "mask": lambda x: x[x > 0],
+    "cat": lambda x: tg.cat([x, x]),
+    "stack": lambda x: tg.stack([x, x], 1),
+    "where": lambda x: tg.where(x > 0, x, 0.0),
+    "maximum": lambda x: tg.maximum(x, 0.1),
+    "minimum": lambda x: tg.minimum(x, x * 2),
+    "expand": lambda x: x[:, :1].expand(2, 5),
+    "gather": lambda x: x.gather(1, Tensor([[0, 2], [1, 1]])),
+    "clone": lambda x: x.clone(),
+    "numpy_scalar": lambda x: x * np.float64(2.0),
+    "numpy_sqrt": lambda x: x / np.sqrt(3.0),
+    "int_tensor": lambda x: x + Tensor([1, 2, 3]),
+    "int_0d": lambda x: x / Tensor(3),
+    "float64_0d": lambda x: x * Tensor(np.float64(2.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DTYPE_OPS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_kept_forward_and_backward(name, dtype):
+    data = np.random.default_rng(0).standard_normal((2, 3)).astype(dtype)
+    x = Tensor(data, requires_grad=True)
+    out = DTYPE_OPS[name](x)
+    out.sum().backward()
+    assert out.dtype == dtype
+    assert x.grad.dtype == dtype
+
+
+@pytest.mark.parametrize(
+    "name", ["exp", "softmax", "log_softmax", "matmul", "pow", "sigmoid", "tanh"]
+)
+def test_dtype_kept_second_order(name):
+    x = Tensor(
+        np.array([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3]], np.float32), requires_grad=True
+    )
+    (grad,) = autograd.grad(DTYPE_OPS[name](x).sum(), [x], create_graph=True)
+    (grad * grad).sum().backward()
+    assert grad.dtype == np.float32
+    assert x.grad.dtype == np.float32
+
+
+# Random shapes ------------------------------------------------------------------
+
+_float = st.floats(-10, 10, width=32)
+
+
+@settings(deadline=None, max_examples=25)
+@given(
+    shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=4, max_side=4),
+    data=st.data(),
+)
+def test_random_broadcast_arithmetic(shapes, data):
+    left_shape, right_shape = shapes.input_shapes
+    left = data.draw(hnp.arrays(np.float32, left_shape, elements=_float))
+    right = data.draw(hnp.arrays(np.float32, right_shape, elements=_float))
+    x = Tensor(left, requires_grad=True)
+    y = Tensor(right, requires_grad=True)
+    out = x * y + x - y
+    out.sum().backward()
+    np.testing.assert_allclose(
+        out.detach().numpy(), left * right + left - right, rtol=1e-5
+    )
+    assert out.shape == shapes.result_shape
+    assert x.grad.shape == left_shape
+    expected = _sum_to(np.broadcast_to(right + 1, shapes.result_shape), left_shape)
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+def _sum_to(array, shape):
+    extra = array.ndim - len(shape)
+    array = array.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, size in enumerate(shape) if size == 1 and array.shape[i] != 1)
+    return array.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+@settings(deadline=None, max_examples=25)
+@given(
+    array=hnp.arrays(
+        np.float32,
+        hnp.array_shapes(min_dims=1, max_dims=4, max_side=4),
+        elements=_float,
+    ),
+    data=st.data(),
+)
+def test_random_reduction_dims(array, data):
+    dims = data.draw(st.lists(st.integers(0, array.ndim - 1), unique=True, min_size=1))
+    keepdim = data.draw(st.booleans())
+    name, reference = data.draw(st.sampled_from(REDUCTIONS))
+    out = getattr(Tensor(array), name)(tuple(dims), keepdim)
+    expected = reference(array, axis=tuple(dims), keepdims=keepdim)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-5)
+    assert out.dtype == np.float32
+
+
+@settings(deadline=None, max_examples=25)
+@given(
+    shape=hnp.array_shapes(min_dims=1, max_dims=4, max_side=4),
+    data=st.data(),
+)
+def test_random_permute_round_trip(shape, data):
+    order = data.draw(st.permutations(range(len(shape))))
+    array = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    out = Tensor(array).permute(*order)
+    np.testing.assert_array_equal(out.numpy(), array.transpose(order))
+    back = out.permute(*np.argsort(order).tolist())
+    np.testing.assert_array_equal(back.numpy(), array)
