@@ -1,7 +1,7 @@
-"""Behaviour of the public Tensor API, checked against PyTorch's documented rules.
+"""Behaviour of the public Tensor API, which follows PyTorch's rules.
 
-The expected values are written out by hand or computed with NumPy; PyTorch
-2.13 was run separately to confirm each rule, and is not imported here.
+The expected values are written out by hand or computed with NumPy. Each rule
+was confirmed by running PyTorch 2.13 separately; the tests do not import it.
 """
 
 import numpy as np
@@ -209,7 +209,7 @@ def test_lt_unsupported_raises_type_error():
 # Leaves and requires_grad -----------------------------------------------------
 
 
-def test_requires_grad_true_on_nonleaf_is_noop():
+def test_requires_grad_true_nonleaf_noop():
     y = Tensor([1.0], requires_grad=True) * 2
     assert y.requires_grad_(True) is y
 
@@ -266,7 +266,7 @@ def test_argmax_empty_raises_shape_error():
         Tensor(np.zeros((0, 3))).argmax()
 
 
-def test_max_dim_of_empty_rows_is_empty():
+def test_max_dim_empty_rows():
     values, indices = Tensor(np.zeros((0, 3))).max(1)
     assert values.shape == (0,)
     assert indices.shape == (0,)
@@ -526,7 +526,7 @@ def test_construct_int_requires_grad_raises(data):
         Tensor(data, requires_grad=True)
 
 
-def test_construct_int_data_float_dtype_requires_grad():
+def test_construct_float_dtype_requires_grad():
     t = Tensor([1, 2], dtype=tg.float32, requires_grad=True)
     assert t.requires_grad
 

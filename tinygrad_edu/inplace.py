@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 
 class ViewRecord(NamedTuple):
-    """How a view relates to the tensor that owns its memory."""
+    """The link from a view to its base, the tensor that owns its memory."""
 
     base: Tensor
     rebuild: Callable[[Tensor], Tensor]

@@ -769,9 +769,9 @@ def _operands(
 ) -> tuple[Tensor, Tensor]:
     """Turn two operands into Tensors of one dtype, promoted as PyTorch does.
 
-    See ``dtypes.promote_types``: a float32 tensor with a Python float or a
-    NumPy scalar stays float32, an integer tensor meets a floating one as that
-    floating dtype, and two floating tensors of the same rank promote as in
+    See ``dtypes.promote_types``. A float32 tensor with a Python float or a
+    NumPy scalar stays float32, and an integer tensor meets a floating one as
+    that floating dtype. Two floating tensors of the same rank promote as in
     NumPy (float32 with float64 gives float64). True division of integers
     happens in float32.
 

@@ -14,7 +14,7 @@ def _max_or_zero(x: np.ndarray, dim: int) -> np.ndarray:
     """Return the maximum along ``dim`` (kept), or 0 where ``dim`` is empty.
 
     The shift only guards against overflow, so any finite value gives the same
-    result; an empty dimension has no maximum, and its softmax is empty too.
+    result. An empty dimension has no maximum, and its softmax is empty too.
     """
     if x.ndim and x.shape[dim] == 0:
         return np.zeros((), dtype=x.dtype)
