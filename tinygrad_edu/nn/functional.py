@@ -10,13 +10,12 @@ follow the rules stated in ``losses``.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
 from tinygrad_edu.dtypes import DTypeLike, is_floating
-from tinygrad_edu.errors import DTypeError, ShapeError
+from tinygrad_edu.errors import DTypeError, ShapeError, warn_caller
 from tinygrad_edu.nn.losses import (
     _float_input,
     _like_input,
@@ -82,11 +81,9 @@ def _softmax_dim(name: str, ndim: int) -> int:
     The choice is 0 for 0-, 1- and 3-dimensional inputs and 1 otherwise.
     """
     dim = 0 if ndim in (0, 1, 3) else 1
-    warnings.warn(
+    warn_caller(
         f"{name}: implicit dimension choice is deprecated; dim={dim} was chosen "
-        f"for a {ndim}-dimensional input. Pass dim explicitly.",
-        UserWarning,
-        stacklevel=3,
+        f"for a {ndim}-dimensional input. Pass dim explicitly."
     )
     return dim
 

@@ -11,10 +11,10 @@ The fans of a weight of shape (out, in, *kernel) are
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
+from tinygrad_edu.errors import warn_caller
 from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.random import default_generator
 from tinygrad_edu.tensor import Tensor
@@ -183,9 +183,7 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> floa
 def _warn_if_empty(tensor: Tensor) -> bool:
     """Warn and return True for a tensor with no elements, as PyTorch does."""
     if tensor.numel() == 0:
-        warnings.warn(
-            "initializing a zero-element tensor is a no-op", UserWarning, stacklevel=3
-        )
+        warn_caller("initializing a zero-element tensor is a no-op")
         return True
     return False
 

@@ -17,13 +17,12 @@ arguments and values:
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
 from tinygrad_edu.dtypes import is_floating
-from tinygrad_edu.errors import DTypeError, ShapeError
+from tinygrad_edu.errors import DTypeError, ShapeError, warn_caller
 from tinygrad_edu.function import Function
 from tinygrad_edu.ops.selection import where
 from tinygrad_edu.tensor import Tensor
@@ -119,12 +118,10 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
                 f"mse_loss: target of shape {target.shape} does not broadcast with "
                 f"input of shape {input.shape}"
             ) from None
-        warnings.warn(
+        warn_caller(
             f"mse_loss: target shape {target.shape} differs from input shape "
             f"{input.shape}, so the two are broadcast; this is rarely intended. "
-            "Give them the same shape.",
-            UserWarning,
-            stacklevel=2,
+            "Give them the same shape."
         )
 
     difference = input - target

@@ -15,7 +15,6 @@ of the bookkeeping, with PyTorch's semantics:
 from __future__ import annotations
 
 import copy
-import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.dtypes import is_floating
+from tinygrad_edu.errors import warn_caller
 from tinygrad_edu.grad_mode import enable_grad
 from tinygrad_edu.tensor import Tensor
 
@@ -115,12 +115,10 @@ class Optimizer:
     def _check_not_in_other_groups(self, params: list[Tensor]) -> None:
         ids = {id(param) for param in params}
         if len(ids) != len(params):
-            warnings.warn(
+            warn_caller(
                 "optimizer contains a parameter group with duplicate parameters; "
                 "each repeated parameter is updated once per occurrence. Pass "
-                "every parameter once.",
-                UserWarning,
-                stacklevel=3,
+                "every parameter once."
             )
         for group_index, group in enumerate(self.param_groups):
             for param in group["params"]:
