@@ -1,10 +1,13 @@
 """Train a small neural network on real handwritten digits.
 
 The network is 64 -> hidden (sigmoid) -> 10: each 8x8 scan from scikit-learn's
-bundled digits is flattened to 64 pixel values, a hidden layer of sigmoid units
-computes features, and the last layer scores the ten classes. Training
-minimises the cross-entropy by SGD with momentum; tinygrad_edu derives every
-gradient by backpropagation.
+bundled digits is flattened to 64 pixel values, standardised with statistics
+of the training set, a hidden layer of sigmoid units computes features, and
+the last layer scores the ten classes. Training minimises the cross-entropy by
+SGD with momentum; tinygrad_edu derives every gradient by backpropagation.
+
+The default settings were chosen on a validation split carved out of the
+training images, never on the test images.
 
 Run: python examples/train_digits.py            (the 1,797 bundled digits)
      python examples/train_digits.py --mnist DIR (MNIST IDX files in DIR)
@@ -30,9 +33,9 @@ except ImportError:  # The progress bar is optional.
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30, help="passes over the data")
+    parser.add_argument("--epochs", type=int, default=20, help="passes over the data")
     parser.add_argument("--hidden", type=int, default=64, help="hidden units")
-    parser.add_argument("--lr", type=float, default=0.1, help="learning rate")
+    parser.add_argument("--lr", type=float, default=1.0, help="learning rate")
     parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
     parser.add_argument("--batch-size", type=int, default=32, help="batch size")
     parser.add_argument(
@@ -50,9 +53,35 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build_model(inputs: int, hidden: int, classes: int = 10) -> nn.Module:
-    """Return the network: Linear, Sigmoid, Linear (the logits)."""
+class Standardize(nn.Module):
+    """Shift each input feature to mean 0 and divide it by (std + 1).
+
+    The mean and std come from the training set and are stored as buffers,
+    so they are saved with the weights. Adding 1 to the std keeps pixels
+    that are almost always blank, such as the borders, from being scaled up.
+
+    Shape:
+        input (N, features) -> output (N, features).
+    """
+
+    def __init__(self, features: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", Tensor(np.zeros(features, dtype=np.float32)))
+        self.register_buffer("scale", Tensor(np.ones(features, dtype=np.float32)))
+
+    def fit(self, x: np.ndarray) -> None:
+        """Set the mean and scale from the rows of ``x``."""
+        self.mean.copy_(Tensor(x.mean(axis=0)))
+        self.scale.copy_(Tensor(1 / (x.std(axis=0) + 1)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return (x - self.mean) * self.scale
+
+
+def build_model(inputs: int, hidden: int, classes: int = 10) -> nn.Sequential:
+    """Return the network: Standardize, Linear, Sigmoid, Linear (the logits)."""
     return nn.Sequential(
+        Standardize(inputs),
         nn.Linear(inputs, hidden),
         nn.Sigmoid(),
         nn.Linear(hidden, classes),
@@ -87,6 +116,7 @@ def train(args: argparse.Namespace, data: Split) -> tuple[nn.Module, float]:
     """Train a model on ``data`` as ``args`` say; return it and its test accuracy."""
     tg.manual_seed(args.seed)
     model = build_model(data.x_train.shape[1], args.hidden)
+    model[0].fit(data.x_train)
     optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
     loader = BatchLoader(
         data.x_train,
@@ -100,7 +130,9 @@ def train(args: argparse.Namespace, data: Split) -> tuple[nn.Module, float]:
     for epoch in range(1, args.epochs + 1):
         batches: Iterable[tuple[Tensor, ...]] = loader
         if tqdm is not None and not args.no_progress:
-            batches = tqdm(loader, desc=f"epoch {epoch}", leave=False, unit="batch")
+            batches = tqdm(
+                loader, desc=f"epoch {epoch}", leave=False, unit="batch", disable=None
+            )
         loss = train_epoch(model, optimizer, batches)
         test_accuracy = accuracy(model, data.x_test, data.y_test)
         print(
