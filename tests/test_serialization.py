@@ -723,3 +723,9 @@ def test_save_sgd_without_state_diverges():
 
     first, first_copy = params[0].detach().numpy(), copies[0].detach().numpy()
     assert not np.array_equal(first, first_copy)
+
+
+def test_save_into_missing_directory_names_the_path(tmp_path):
+    target = tmp_path / "missing" / "weights.npz"
+    with pytest.raises(FileNotFoundError, match="weights.npz"):
+        save({"w": np.ones(2)}, target)

@@ -229,6 +229,11 @@ def _add_array(array: np.ndarray, arrays: dict[str, np.ndarray], location: str) 
 def _write_atomically(path: str, arrays: dict[str, np.ndarray]) -> None:
     """Write ``arrays`` as an .npz archive to ``path`` through a temporary file."""
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"save: cannot write {path!r}, because its directory {directory!r} "
+            "does not exist; create the directory first"
+        )
     mode = _existing_mode(path)
     descriptor, temporary_path = tempfile.mkstemp(
         prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory
