@@ -143,7 +143,7 @@ def main() -> None:
     print(
         f"MLP 64-{args.hidden}-10, batch {args.batch}; time per call and ratio to NumPy"
     )
-    for phase in ("forward", "backward", "step"):
+    for phase in ("forward", "backward", "step"):  # backward includes its forward
         reference = best_time(contenders["numpy"][phase], args.repeat)
         for name, closures in contenders.items():
             seconds = best_time(closures[phase], args.repeat)

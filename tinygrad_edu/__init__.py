@@ -9,7 +9,7 @@ class of every operation), ``engine`` (the backward pass) and ``ops`` (the
 operations). ``nn``, ``optim`` and ``data`` build on it.
 """
 
-from tinygrad_edu.tensor import Tensor, maximum, minimum  # noqa: I001 (load first)
+from tinygrad_edu.tensor import Tensor  # noqa: I001 (load first)
 from tinygrad_edu.function import Function
 from tinygrad_edu.creation import (
     arange,
@@ -30,7 +30,7 @@ from tinygrad_edu.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from tinygrad_edu.ops.selection import where
+from tinygrad_edu.ops.selection import maximum, minimum, where
 from tinygrad_edu.ops.shape import cat, stack
 from tinygrad_edu.random import manual_seed
 from tinygrad_edu.serialization import load, save

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tinygrad_edu.engine import run_backward
+from tinygrad_edu.engine import backward_seed, run_backward
 from tinygrad_edu.errors import GraphError
-from tinygrad_edu.tensor import Tensor, _backward_seed
+from tinygrad_edu.tensor import Tensor
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
@@ -71,7 +71,7 @@ def grad(
             )
 
     seeds = [
-        _backward_seed(output, seed, "grad")
+        backward_seed(output, seed, "grad")
         for output, seed in zip(output_list, grad_list, strict=True)
     ]
     if retain_graph is None:

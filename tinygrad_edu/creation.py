@@ -10,9 +10,10 @@ import numpy as np
 
 from tinygrad_edu.dtypes import DTypeLike, default_float, is_floating, to_dtype
 from tinygrad_edu.errors import DTypeError
+from tinygrad_edu.promotion import number_dtype
 from tinygrad_edu.random import default_generator
 from tinygrad_edu.shapes import shape_argument
-from tinygrad_edu.tensor import Tensor, _number_dtype
+from tinygrad_edu.tensor import Tensor
 
 
 def _shape(size: tuple[Any, ...]) -> tuple[int, ...]:
@@ -62,7 +63,7 @@ def full(
     a bool, int64 for an int and float32 for a float.
     """
     if dtype is None:
-        dtype = _number_dtype(fill_value)
+        dtype = number_dtype(fill_value)
     dtype = to_dtype(dtype)
     return _new(np.full(_shape((size,)), fill_value, dtype=dtype), requires_grad)
 

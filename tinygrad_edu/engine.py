@@ -16,8 +16,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from tinygrad_edu.errors import GraphError
+import numpy as np
+
+from tinygrad_edu.errors import GraphError, ShapeError
 from tinygrad_edu.function import Function
 from tinygrad_edu.grad_mode import set_grad_enabled
 from tinygrad_edu.tensor import Tensor
@@ -191,3 +194,29 @@ def _sum_to_shape(
     )
     summed = grad.sum(dim=tuple(range(extra)) + stretched, keepdim=True)
     return summed.reshape(shape)
+
+
+def backward_seed(tensor: Tensor, gradient: Any, caller: str) -> Tensor:
+    """Check that ``tensor`` can start a backward pass and build its gradient."""
+    if not tensor.requires_grad:
+        raise GraphError(
+            f"{caller}: the tensor does not require grad and has no grad_fn, so "
+            "there is nothing to differentiate. Set requires_grad=True on the "
+            "inputs, and do not compute the output inside no_grad()."
+        )
+    if gradient is None:
+        if tensor.numel() != 1:
+            raise GraphError(
+                f"{caller}: a gradient can be created implicitly only for a tensor "
+                f"with one element, but this one has shape {tensor.shape}. Pass "
+                "gradient= with the same shape, or reduce it first (.sum())."
+            )
+        return Tensor._make(np.ones(tensor.shape, dtype=tensor.dtype))
+
+    seed = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
+    if seed.shape != tensor.shape:
+        raise ShapeError(
+            f"{caller}: the gradient has shape {seed.shape}, but the tensor has "
+            f"shape {tensor.shape}; they must match"
+        )
+    return seed.to(tensor.dtype)

@@ -194,9 +194,9 @@ def _check_result_dtype(tensor: Tensor, operand: Any, name: str) -> None:
     division (``div_``) always gives a floating-point result.
     """
     from tinygrad_edu.dtypes import DIMENSIONED, default_float, promote_types
-    from tinygrad_edu.tensor import _promotion_entry
+    from tinygrad_edu.promotion import promotion_entry
 
-    entries = [(tensor.dtype, DIMENSIONED), _promotion_entry(operand)]
+    entries = [(tensor.dtype, DIMENSIONED), promotion_entry(operand)]
     result = promote_types(entries)
     if name == "div_" and not is_floating(result):
         result = default_float()
@@ -223,11 +223,11 @@ def _records_graph(tensor: Tensor, operands: tuple[Any, ...]) -> bool:
 
 def _update(self: Any, name: str, ufunc: Any, method: str, other: Any) -> Tensor:
     """Apply ``self = self <op> other`` in place; see the module docstring."""
-    from tinygrad_edu.tensor import _wrap
+    from tinygrad_edu.promotion import wrap_operand
 
     tensor: Tensor = self
     _check_writable(tensor, name)
-    operand = _wrap(other, tensor)
+    operand = wrap_operand(other, tensor)
     _check_shape(tensor, operand, name)
     if name != "copy_":
         _check_result_dtype(tensor, operand, name)

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tinygrad_edu.dtypes import (
     DIMENSIONED,
-    NUMBER,
-    ZERO_DIM,
     DTypeLike,
     default_float,
     is_floating,
@@ -30,7 +28,6 @@ from tinygrad_edu.errors import DTypeError, GraphError, ShapeError
 from tinygrad_edu.inplace import InPlaceMethods, ViewRecord, track_view
 from tinygrad_edu.shapes import (
     Dim,
-    broadcast_shapes,
     normalize_dims,
     resolve_dim,
     shape_argument,
@@ -47,13 +44,6 @@ class VersionCounter:
 
     def __init__(self) -> None:
         self.value = 0
-
-
-class ValuesIndices(NamedTuple):
-    """The result of ``max(dim)`` and ``min(dim)``: values and their positions."""
-
-    values: Tensor
-    indices: Tensor
 
 
 class Tensor(InPlaceMethods):
@@ -341,54 +331,54 @@ class Tensor(InPlaceMethods):
                 graph was released by an earlier backward.
             ShapeError: if ``gradient`` has the wrong shape.
         """
-        from tinygrad_edu.engine import run_backward
+        from tinygrad_edu.engine import backward_seed, run_backward
 
         if retain_graph is None:
             retain_graph = create_graph
-        seed = _backward_seed(self, gradient, "backward")
+        seed = backward_seed(self, gradient, "backward")
         run_backward([self], [seed], retain_graph, create_graph)
 
     # Arithmetic -----------------------------------------------------------------
 
     def __add__(self, other: Any) -> Tensor:
-        return arithmetic.Add.apply(*_operands(self, other, "add (+)"))
+        return arithmetic.Add.apply(*promote_operands(self, other, "add (+)"))
 
     def __radd__(self, other: Any) -> Tensor:
-        return arithmetic.Add.apply(*_operands(other, self, "add (+)"))
+        return arithmetic.Add.apply(*promote_operands(other, self, "add (+)"))
 
     def __sub__(self, other: Any) -> Tensor:
-        return arithmetic.Sub.apply(*_operands(self, other, "sub (-)"))
+        return arithmetic.Sub.apply(*promote_operands(self, other, "sub (-)"))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return arithmetic.Sub.apply(*_operands(other, self, "sub (-)"))
+        return arithmetic.Sub.apply(*promote_operands(other, self, "sub (-)"))
 
     def __mul__(self, other: Any) -> Tensor:
-        return arithmetic.Mul.apply(*_operands(self, other, "mul (*)"))
+        return arithmetic.Mul.apply(*promote_operands(self, other, "mul (*)"))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return arithmetic.Mul.apply(*_operands(other, self, "mul (*)"))
+        return arithmetic.Mul.apply(*promote_operands(other, self, "mul (*)"))
 
     def __truediv__(self, other: Any) -> Tensor:
         return arithmetic.Div.apply(
-            *_operands(self, other, "div (/)", true_division=True)
+            *promote_operands(self, other, "div (/)", true_division=True)
         )
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return arithmetic.Div.apply(
-            *_operands(other, self, "div (/)", true_division=True)
+            *promote_operands(other, self, "div (/)", true_division=True)
         )
 
     def __pow__(self, exponent: Any) -> Tensor:
-        return arithmetic.Pow.apply(*_operands(self, exponent, "pow (**)"))
+        return arithmetic.Pow.apply(*promote_operands(self, exponent, "pow (**)"))
 
     def __rpow__(self, base: Any) -> Tensor:
-        return arithmetic.Pow.apply(*_operands(base, self, "pow (**)"))
+        return arithmetic.Pow.apply(*promote_operands(base, self, "pow (**)"))
 
     def __matmul__(self, other: Any) -> Tensor:
-        return matmul.MatMul.apply(*_operands(self, other, "matmul (@)"))
+        return matmul.MatMul.apply(*promote_operands(self, other, "matmul (@)"))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return matmul.MatMul.apply(*_operands(other, self, "matmul (@)"))
+        return matmul.MatMul.apply(*promote_operands(other, self, "matmul (@)"))
 
     def __neg__(self) -> Tensor:
         if self.dtype == np.bool_:
@@ -407,37 +397,37 @@ class Tensor(InPlaceMethods):
     # Comparisons give boolean tensors that carry no gradient.
 
     def __lt__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.less, self, other, "lt (<)")
+        return compare(np.less, self, other, "lt (<)")
 
     def __le__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.less_equal, self, other, "le (<=)")
+        return compare(np.less_equal, self, other, "le (<=)")
 
     def __gt__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.greater, self, other, "gt (>)")
+        return compare(np.greater, self, other, "gt (>)")
 
     def __ge__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.greater_equal, self, other, "ge (>=)")
+        return compare(np.greater_equal, self, other, "ge (>=)")
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.equal, self, other, "eq (==)")
+        return compare(np.equal, self, other, "eq (==)")
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.not_equal, self, other, "ne (!=)")
+        return compare(np.not_equal, self, other, "ne (!=)")
 
     # Bitwise operators: logical on bool tensors, bitwise on integer tensors.
 
     def __invert__(self) -> Tensor:
-        _check_bitwise(self.dtype, "invert (~)")
+        check_bitwise(self.dtype, "invert (~)")
         return Tensor._make(np.invert(self._array))
 
     def __and__(self, other: Any) -> Tensor:
-        return _compare(np.bitwise_and, self, other, "and (&)")
+        return compare(np.bitwise_and, self, other, "and (&)")
 
     def __or__(self, other: Any) -> Tensor:
-        return _compare(np.bitwise_or, self, other, "or (|)")
+        return compare(np.bitwise_or, self, other, "or (|)")
 
     def __xor__(self, other: Any) -> Tensor:
-        return _compare(np.bitwise_xor, self, other, "xor (^)")
+        return compare(np.bitwise_xor, self, other, "xor (^)")
 
     __rand__ = __and__
     __ror__ = __or__
@@ -447,19 +437,19 @@ class Tensor(InPlaceMethods):
 
     def exp(self) -> Tensor:
         """Return e**x elementwise."""
-        return unary.Exp.apply(_as_float(self))
+        return unary.Exp.apply(as_float(self))
 
     def log(self) -> Tensor:
         """Return the natural logarithm elementwise."""
-        return unary.Log.apply(_as_float(self))
+        return unary.Log.apply(as_float(self))
 
     def log1p(self) -> Tensor:
         """Return ln(1 + x) elementwise, accurate for tiny x."""
-        return unary.Log1p.apply(_as_float(self))
+        return unary.Log1p.apply(as_float(self))
 
     def sqrt(self) -> Tensor:
         """Return the square root elementwise."""
-        return unary.Sqrt.apply(_as_float(self))
+        return unary.Sqrt.apply(as_float(self))
 
     def abs(self) -> Tensor:
         """Return the absolute value elementwise."""
@@ -473,11 +463,11 @@ class Tensor(InPlaceMethods):
 
     def sigmoid(self) -> Tensor:
         """Return 1 / (1 + e**-x) elementwise."""
-        return unary.Sigmoid.apply(_as_float(self))
+        return unary.Sigmoid.apply(as_float(self))
 
     def tanh(self) -> Tensor:
         """Return the hyperbolic tangent elementwise."""
-        return unary.Tanh.apply(_as_float(self))
+        return unary.Tanh.apply(as_float(self))
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Return x limited to [min, max]; see ``ops.unary.Clamp``.
@@ -485,7 +475,7 @@ class Tensor(InPlaceMethods):
         Float bounds on an integer tensor give a float32 result, as in PyTorch.
         """
         low, high = unary.clamp_bounds(min, max)
-        bounds = [_promotion_entry(b) for b in (low, high) if b is not None]
+        bounds = [promotion_entry(b) for b in (low, high) if b is not None]
         dtype = promote_types([(self.dtype, DIMENSIONED), *bounds])
         return unary.Clamp.apply(self.to(dtype), low, high)
 
@@ -494,12 +484,12 @@ class Tensor(InPlaceMethods):
     def softmax(self, dim: int) -> Tensor:
         """Return exp(x) / sum(exp(x)) along ``dim``."""
         axis = normalize_dims(dim, self.ndim, "softmax")[0]
-        return softmax.Softmax.apply(_as_float(self), axis)
+        return softmax.Softmax.apply(as_float(self), axis)
 
     def log_softmax(self, dim: int) -> Tensor:
         """Return x - log(sum(exp(x))) along ``dim``, computed stably."""
         axis = normalize_dims(dim, self.ndim, "log_softmax")[0]
-        return softmax.LogSoftmax.apply(_as_float(self), axis)
+        return softmax.LogSoftmax.apply(as_float(self), axis)
 
     # Reductions -----------------------------------------------------------------
 
@@ -577,8 +567,8 @@ class Tensor(InPlaceMethods):
         ``max(other)`` with a Tensor is ``maximum(self, other)``.
         """
         if isinstance(dim, Tensor):
-            return maximum(self, dim)
-        return _extreme(self, dim, keepdim, axis, keepdims, find_max=True)
+            return selection.maximum(self, dim)
+        return reduce.extreme(self, dim, keepdim, axis, keepdims, find_max=True)
 
     def min(
         self,
@@ -590,16 +580,16 @@ class Tensor(InPlaceMethods):
     ) -> Any:
         """Return the minimum, like ``torch.min``; see ``max`` for the forms."""
         if isinstance(dim, Tensor):
-            return minimum(self, dim)
-        return _extreme(self, dim, keepdim, axis, keepdims, find_max=False)
+            return selection.minimum(self, dim)
+        return reduce.extreme(self, dim, keepdim, axis, keepdims, find_max=False)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Return the index of the first maximum, over all elements or ``dim``."""
-        return _arg_extreme(np.argmax, self, dim, keepdim)
+        return reduce.arg_extreme(np.argmax, self, dim, keepdim)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Return the index of the first minimum, over all elements or ``dim``."""
-        return _arg_extreme(np.argmin, self, dim, keepdim)
+        return reduce.arg_extreme(np.argmin, self, dim, keepdim)
 
     def any(self) -> Tensor:
         """Return a bool tensor: whether any element is nonzero."""
@@ -698,191 +688,11 @@ def _to_array(data: Any, dtype: DTypeLike | None) -> np.ndarray:
     return array
 
 
-_NUMBER_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
-
-
-def _number_dtype(value: Any) -> np.dtype:
-    """Return the dtype a Python or NumPy scalar counts as in type promotion."""
-    if isinstance(value, (bool, np.bool_)):
-        return np.dtype(np.bool_)
-    if isinstance(value, (int, np.integer)):
-        return np.dtype(np.int64)
-    return default_float()
-
-
-def _is_operand(value: Any) -> bool:
-    """Return True for the types that arithmetic and comparisons accept."""
-    return isinstance(value, (Tensor, np.ndarray, list, tuple, *_NUMBER_TYPES))
-
-
-def _wrap(value: Any, like: Tensor | None) -> Tensor:
-    """Make ``value`` a Tensor; a number takes the dtype it promotes to with ``like``.
-
-    NumPy scalars count as Python numbers, as in PyTorch, so ``x * np.sqrt(2.0)``
-    keeps a float32 ``x`` in float32.
-    """
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, _NUMBER_TYPES):
-        dtype = _number_dtype(value)
-        if like is not None:
-            dtype = promote_types([(like.dtype, DIMENSIONED), (dtype, NUMBER)])
-        return Tensor._make(np.asarray(value, dtype=dtype))
-    return Tensor(value)
-
-
-def _promotion_entry(value: Any) -> tuple[np.dtype, int]:
-    if isinstance(value, Tensor):
-        return value.dtype, DIMENSIONED if value.ndim else ZERO_DIM
-    return _number_dtype(value), NUMBER
-
-
-def _common_operands(
-    left: Any, right: Any, op: str, true_division: bool = False
-) -> tuple[Any, Any, np.dtype]:
-    """Check two operands and return them with the dtype they promote to.
-
-    Lists and arrays become Tensors; numbers stay numbers.
-
-    Raises:
-        TypeError: if an operand is not a Tensor, a number, a list or an array.
-    """
-    operands = []
-    for value in (left, right):
-        if not _is_operand(value):
-            raise TypeError(
-                f"{op}: unsupported operand of type {type(value).__name__}; use a "
-                "Tensor, a number, a (nested) list or a NumPy array"
-            )
-        if not isinstance(value, (Tensor, *_NUMBER_TYPES)):
-            value = Tensor(value)
-        operands.append(value)
-
-    dtype = promote_types([_promotion_entry(value) for value in operands])
-    if true_division and not is_floating(dtype):
-        dtype = default_float()
-    return operands[0], operands[1], dtype
-
-
-def _operands(
-    left: Any, right: Any, op: str, true_division: bool = False
-) -> tuple[Tensor, Tensor]:
-    """Turn two operands into Tensors of one dtype, promoted as PyTorch does.
-
-    See ``dtypes.promote_types``. A float32 tensor with a Python float or a
-    NumPy scalar stays float32, and an integer tensor meets a floating one as
-    that floating dtype. Two floating tensors of the same rank promote as in
-    NumPy (float32 with float64 gives float64). True division of integers
-    happens in float32.
-
-    Raises:
-        TypeError: if an operand is of an unsupported type.
-        ShapeError: if the shapes do not broadcast (except for ``matmul``,
-            which checks its own shape rules).
-    """
-    left, right, dtype = _common_operands(left, right, op, true_division)
-    tensors = []
-    for value in (left, right):
-        if isinstance(value, Tensor):
-            tensors.append(value.to(dtype))
-        else:
-            tensors.append(Tensor._make(np.asarray(value, dtype=dtype)))
-
-    if not op.startswith("matmul"):
-        broadcast_shapes(op, tensors[0].shape, tensors[1].shape)
-    return tensors[0], tensors[1]
-
-
-def _as_float(tensor: Tensor) -> Tensor:
-    """Return an integer or bool tensor as float32, a float tensor unchanged."""
-    return tensor if is_floating(tensor.dtype) else tensor.to(default_float())
-
-
-def _compare(ufunc: Any, left: Tensor, right: Any, op: str) -> Any:
-    """Apply a comparison or bitwise ufunc; the result carries no gradient.
-
-    Returns NotImplemented for an unsupported operand, so that ``x == None`` is
-    False as in PyTorch.
-    """
-    if not _is_operand(right):
-        return NotImplemented
-    left, right, dtype = _common_operands(left, right, op)
-    if ufunc in (np.bitwise_and, np.bitwise_or, np.bitwise_xor):
-        _check_bitwise(dtype, op)
-    arrays = [np.asarray(_value_array(value), dtype=dtype) for value in (left, right)]
-    broadcast_shapes(op, arrays[0].shape, arrays[1].shape)
-    return Tensor._make(np.asarray(ufunc(*arrays)))
-
-
-def _check_bitwise(dtype: np.dtype, op: str) -> None:
-    if is_floating(dtype):
-        raise DTypeError(
-            f"{op} needs bool or integer tensors, got dtype {dtype}; compare "
-            "first (x > 0) to get a bool tensor"
-        )
-
-
-def _value_array(value: Any) -> Any:
-    return value._array if isinstance(value, Tensor) else value
-
-
 def _shape_argument(shape: Sequence[Any], op: str) -> tuple[int, ...]:
     """Accept both ``reshape(2, 3)`` and ``reshape((2, 3))``."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return shape_argument(shape, op)
-
-
-def _extreme(
-    tensor: Tensor,
-    dim: int | None,
-    keepdim: bool,
-    axis: int | None,
-    keepdims: bool | None,
-    find_max: bool,
-) -> Any:
-    name = "max" if find_max else "min"
-    chosen = dim if axis is None else axis
-    if chosen is not None and not isinstance(chosen, (int, np.integer)):
-        raise TypeError(
-            f"{name}(dim) takes one int dimension and returns (values, indices), "
-            f"got {chosen!r}; use amax/amin to reduce several dimensions"
-        )
-    dims, keep = resolve_dim(dim, keepdim, axis, keepdims, tensor.ndim, name)
-    if chosen is None:
-        return reduce.Extreme.apply(tensor, dims, keep, find_max)
-
-    finder = np.argmax if find_max else np.argmin
-    if tensor.ndim == 0:
-        return ValuesIndices(tensor.clone(), _arg_extreme(finder, tensor, 0, keep))
-    indices = _arg_extreme(finder, tensor, dims[0], True)
-    values = shape_ops.gather(tensor, dims[0], indices)
-    if not keep:
-        values, indices = values.squeeze(dims[0]), indices.squeeze(dims[0])
-    return ValuesIndices(values, indices)
-
-
-def _arg_extreme(finder: Any, tensor: Tensor, dim: int | None, keepdim: bool) -> Tensor:
-    if dim is None:
-        if tensor.numel() == 0:
-            raise ShapeError(
-                f"{finder.__name__}: the tensor of shape {tensor.shape} is empty, so "
-                "it has no extreme element"
-            )
-        index = finder(tensor._array)
-        shape = (1,) * tensor.ndim if keepdim else ()
-        return Tensor._make(np.asarray(index, dtype=np.int64).reshape(shape))
-
-    axis = normalize_dims(dim, tensor.ndim, finder.__name__)[0]
-    if tensor.ndim == 0:
-        return Tensor._make(np.zeros((), dtype=np.int64))
-    if tensor.shape[axis] == 0:
-        raise ShapeError(
-            f"{finder.__name__}: dimension {dim} of shape {tensor.shape} is empty, "
-            "so it has no extreme element; reduce a non-empty dimension"
-        )
-    index = finder(tensor._array, axis=axis, keepdims=keepdim)
-    return Tensor._make(index.astype(np.int64))
 
 
 def _view_op(source: Tensor, op: type[Function], argument: Any) -> Tensor:
@@ -895,43 +705,7 @@ def _view_op(source: Tensor, op: type[Function], argument: Any) -> Tensor:
     return track_view(source, out, lambda base: op.apply(base, argument))
 
 
-def _backward_seed(tensor: Tensor, gradient: Any, caller: str) -> Tensor:
-    """Check that ``tensor`` can start a backward pass and build its gradient."""
-    if not tensor.requires_grad:
-        raise GraphError(
-            f"{caller}: the tensor does not require grad and has no grad_fn, so "
-            "there is nothing to differentiate. Set requires_grad=True on the "
-            "inputs, and do not compute the output inside no_grad()."
-        )
-    if gradient is None:
-        if tensor.numel() != 1:
-            raise GraphError(
-                f"{caller}: a gradient can be created implicitly only for a tensor "
-                f"with one element, but this one has shape {tensor.shape}. Pass "
-                "gradient= with the same shape, or reduce it first (.sum())."
-            )
-        return Tensor._make(np.ones(tensor.shape, dtype=tensor.dtype))
-
-    seed = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
-    if seed.shape != tensor.shape:
-        raise ShapeError(
-            f"{caller}: the gradient has shape {seed.shape}, but the tensor has "
-            f"shape {tensor.shape}; they must match"
-        )
-    return seed.to(tensor.dtype)
-
-
-def maximum(left: Any, right: Any) -> Tensor:
-    """Return the elementwise maximum; tied elements share the gradient."""
-    return selection.Maximum.apply(*_operands(left, right, "maximum"))
-
-
-def minimum(left: Any, right: Any) -> Tensor:
-    """Return the elementwise minimum; tied elements share the gradient."""
-    return selection.Minimum.apply(*_operands(left, right, "minimum"))
-
-
-# The operations import Tensor, so they are imported once the class exists.
+# These modules import Tensor, so they are imported once the class exists.
 from tinygrad_edu.ops import (  # noqa: E402
     arithmetic,
     matmul,
@@ -941,3 +715,10 @@ from tinygrad_edu.ops import (  # noqa: E402
     unary,
 )
 from tinygrad_edu.ops import shape as shape_ops  # noqa: E402
+from tinygrad_edu.promotion import (  # noqa: E402
+    as_float,
+    check_bitwise,
+    compare,
+    promote_operands,
+    promotion_entry,
+)

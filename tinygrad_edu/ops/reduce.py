@@ -6,9 +6,14 @@ reduction has the reduced shape; backward restores the input's shape by
 inserting the reduced dimensions and broadcasting.
 """
 
+from typing import Any, NamedTuple
+
 import numpy as np
 
+from tinygrad_edu.errors import ShapeError
 from tinygrad_edu.function import Function
+from tinygrad_edu.ops.shape import gather
+from tinygrad_edu.shapes import normalize_dims, resolve_dim
 from tinygrad_edu.tensor import Tensor
 
 
@@ -63,13 +68,74 @@ class Extreme(Function):
         weights = ties / ties.sum(axis=dims, keepdims=True)
         ctx.save_for_backward(weights.astype(x.dtype, copy=False))
         ctx.kept_shape = out.shape
-        return out if keepdim else out.reshape(
-            [s for axis, s in enumerate(x.shape) if axis not in dims]
+        return (
+            out
+            if keepdim
+            else out.reshape([s for axis, s in enumerate(x.shape) if axis not in dims])
         )
 
     @staticmethod
-    def backward(
-        ctx: Function, grad_output: Tensor
-    ) -> tuple[Tensor, None, None, None]:
+    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None, None, None]:
         (weights,) = ctx.saved_tensors
         return grad_output.reshape(ctx.kept_shape) * weights, None, None, None
+
+
+class ValuesIndices(NamedTuple):
+    """The result of ``max(dim)`` and ``min(dim)``: values and their positions."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def extreme(
+    tensor: Tensor,
+    dim: int | None,
+    keepdim: bool,
+    axis: int | None,
+    keepdims: bool | None,
+    find_max: bool,
+) -> Any:
+    """Implement ``Tensor.max`` and ``Tensor.min``; see their docstrings."""
+    name = "max" if find_max else "min"
+    chosen = dim if axis is None else axis
+    if chosen is not None and not isinstance(chosen, (int, np.integer)):
+        raise TypeError(
+            f"{name}(dim) takes one int dimension and returns (values, indices), "
+            f"got {chosen!r}; use amax/amin to reduce several dimensions"
+        )
+    dims, keep = resolve_dim(dim, keepdim, axis, keepdims, tensor.ndim, name)
+    if chosen is None:
+        return Extreme.apply(tensor, dims, keep, find_max)
+
+    finder = np.argmax if find_max else np.argmin
+    if tensor.ndim == 0:
+        return ValuesIndices(tensor.clone(), arg_extreme(finder, tensor, 0, keep))
+    indices = arg_extreme(finder, tensor, dims[0], True)
+    values = gather(tensor, dims[0], indices)
+    if not keep:
+        values, indices = values.squeeze(dims[0]), indices.squeeze(dims[0])
+    return ValuesIndices(values, indices)
+
+
+def arg_extreme(finder: Any, tensor: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+    """Return the int64 positions that ``finder`` (np.argmax or np.argmin) picks."""
+    if dim is None:
+        if tensor.numel() == 0:
+            raise ShapeError(
+                f"{finder.__name__}: the tensor of shape {tensor.shape} is empty, so "
+                "it has no extreme element"
+            )
+        index = finder(tensor._array)
+        shape = (1,) * tensor.ndim if keepdim else ()
+        return Tensor._make(np.asarray(index, dtype=np.int64).reshape(shape))
+
+    axis = normalize_dims(dim, tensor.ndim, finder.__name__)[0]
+    if tensor.ndim == 0:
+        return Tensor._make(np.zeros((), dtype=np.int64))
+    if tensor.shape[axis] == 0:
+        raise ShapeError(
+            f"{finder.__name__}: dimension {dim} of shape {tensor.shape} is empty, "
+            "so it has no extreme element; reduce a non-empty dimension"
+        )
+    index = finder(tensor._array, axis=axis, keepdims=keepdim)
+    return Tensor._make(index.astype(np.int64))

@@ -5,8 +5,9 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.function import Function
+from tinygrad_edu.promotion import promote_operands, wrap_operand
 from tinygrad_edu.shapes import broadcast_shapes
-from tinygrad_edu.tensor import Tensor, _operands, _wrap
+from tinygrad_edu.tensor import Tensor
 
 
 class Maximum(Function):
@@ -80,9 +81,19 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     Raises:
         ShapeError: if the three shapes do not broadcast together.
     """
-    condition = _wrap(condition, None)
+    condition = wrap_operand(condition, None)
     if condition.dtype != np.bool_:
         condition = Tensor._make(condition._array.astype(bool))
-    x_tensor, y_tensor = _operands(x, y, "where")
+    x_tensor, y_tensor = promote_operands(x, y, "where")
     broadcast_shapes("where", condition.shape, x_tensor.shape, y_tensor.shape)
     return Where.apply(condition, x_tensor, y_tensor)
+
+
+def maximum(left: Any, right: Any) -> Tensor:
+    """Return the elementwise maximum; tied elements share the gradient."""
+    return Maximum.apply(*promote_operands(left, right, "maximum"))
+
+
+def minimum(left: Any, right: Any) -> Tensor:
+    """Return the elementwise minimum; tied elements share the gradient."""
+    return Minimum.apply(*promote_operands(left, right, "minimum"))
