@@ -12,11 +12,10 @@
 
 from typing import Any
 
-from tinygrad_edu.testing.gradcheck import (
+from tinygrad_edu.testing.gradcheck import gradcheck, gradgradcheck
+from tinygrad_edu.testing.jacobian import (
     GradcheckError,
     analytic_jacobian,
-    gradcheck,
-    gradgradcheck,
     numerical_jacobian,
 )
 from tinygrad_edu.testing.localize import Fault, localize_fault

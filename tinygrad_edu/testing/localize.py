@@ -20,7 +20,11 @@ from tinygrad_edu.engine import topological_order
 from tinygrad_edu.function import Function
 from tinygrad_edu.grad_mode import keep_inputs
 from tinygrad_edu.tensor import Tensor
-from tinygrad_edu.testing.gradcheck import GradcheckError, gradcheck
+from tinygrad_edu.testing.jacobian import (
+    GradcheckError,
+    check_inputs,
+    compare_gradients,
+)
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,8 @@ def _check_node(node: Function, eps: float, atol: float, rtol: float) -> str | N
             call[i] = tensor
         return type(node).apply(*call)
 
+    check_inputs(tensors)
     try:
-        gradcheck(rerun, tensors, eps=eps, atol=atol, rtol=rtol, localize=False)
+        return compare_gradients(rerun, tensors, eps, atol, rtol)
     except GradcheckError as error:
         return str(error)
-    return None

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_edu.tensor import Tensor
-from tinygrad_edu.testing.gradcheck import GradcheckError, gradcheck
+from tinygrad_edu.testing.gradcheck import gradcheck
+from tinygrad_edu.testing.jacobian import GradcheckError
 
 
 def check_module(
