@@ -27,3 +27,10 @@ def test_optimizer_warning_points_at_caller():
 def test_init_warning_points_at_caller():
     warning = _first_warning(lambda: nn.Linear(0, 2))
     assert warning.filename == __file__
+
+
+def test_dim_out_of_range_is_index_error():
+    import pytest
+
+    with pytest.raises(IndexError, match="out of range"):
+        tg.randn(2, 3).sum(dim=5)

@@ -23,12 +23,20 @@ class ShapeError(TinygradEduError, RuntimeError):
     """Operand shapes do not fit the operation."""
 
 
+class DimError(ShapeError, IndexError):
+    """A dimension argument is out of range; an IndexError, as in PyTorch."""
+
+
 class DTypeError(TinygradEduError, RuntimeError):
     """A dtype does not fit the operation, such as an integer tensor asked for grad."""
 
 
 class InPlaceError(TinygradEduError, RuntimeError):
     """An in-place change would break the recorded graph."""
+
+
+class StateDictError(TinygradEduError, RuntimeError):
+    """A state dict does not fit the module: keys or shapes differ."""
 
 
 class FileFormatError(TinygradEduError, ValueError):

@@ -6,7 +6,7 @@ from typing import TypeAlias
 
 import numpy as np
 
-from tinygrad_edu.errors import ShapeError
+from tinygrad_edu.errors import DimError, ShapeError
 
 Dim: TypeAlias = int | Sequence[int] | None
 
@@ -26,7 +26,7 @@ def normalize_dims(dims: int | Sequence[int], ndim: int, op: str) -> tuple[int, 
     result = []
     for dim in dims:
         if not -rank <= dim < rank:
-            raise ShapeError(
+            raise DimError(
                 f"{op}: dimension {dim} is out of range for a tensor with {ndim} "
                 f"dimensions (expected a value in [{-rank}, {rank - 1}])"
             )

@@ -11,16 +11,12 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tinygrad_edu.errors import TinygradEduError
+from tinygrad_edu.errors import StateDictError, TinygradEduError
 from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.tensor import Tensor
 
 if TYPE_CHECKING:
     from tinygrad_edu.nn.module import Module
-
-
-class StateDictError(TinygradEduError, RuntimeError):
-    """A state dict does not fit the module: keys or shapes differ."""
 
 
 class IncompatibleKeys(NamedTuple):
