@@ -44,7 +44,7 @@ def to_dtype(dtype: DTypeLike) -> np.dtype:
 
 def is_floating(dtype: np.dtype) -> bool:
     """Return True for floating-point dtypes, the only ones that carry grad."""
-    return np.issubdtype(dtype, np.floating)
+    return np.dtype(dtype).kind == "f"
 
 
 # Operand ranks in type promotion, lowest first: as in PyTorch, a tensor with at
@@ -54,9 +54,8 @@ NUMBER, ZERO_DIM, DIMENSIONED = 0, 1, 2
 
 def _category(dtype: np.dtype) -> int:
     """Return 0 for bool, 1 for integer and 2 for floating-point dtypes."""
-    if dtype == np.bool_:
-        return 0
-    return 2 if is_floating(dtype) else 1
+    kind = np.dtype(dtype).kind
+    return 0 if kind == "b" else 2 if kind == "f" else 1
 
 
 def promote_types(operands: Sequence[tuple[np.dtype, int]]) -> np.dtype:
@@ -70,6 +69,10 @@ def promote_types(operands: Sequence[tuple[np.dtype, int]]) -> np.dtype:
     int32, and an int64 tensor plus a Python float gives float32 (a Python
     float counts as ``default_float()``).
     """
+    first = operands[0][0]
+    if all(dtype == first for dtype, _ in operands):
+        return np.dtype(first)
+
     category = max(_category(dtype) for dtype, _ in operands)
     candidates = [
         (dtype, rank) for dtype, rank in operands if _category(dtype) == category
