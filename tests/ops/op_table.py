@@ -17,6 +17,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
+from tinygrad_edu.nn import functional as F
 from tinygrad_edu.testing import strategies as ts
 
 
@@ -200,6 +201,53 @@ def _expand_inputs(draw):
     target = draw(ts.broadcastable_shapes(array.shape, min_dims=array.ndim))
     target = np.broadcast_shapes(array.shape, target)
     return (array,), {"shape": target}
+
+
+REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
+
+
+@st.composite
+def _pair_with_reduction(draw, elements=None, target_elements=None):
+    shape = draw(ts.shapes())
+    x = draw(ts.arrays(shape, elements=elements))
+    y = draw(ts.arrays(shape, elements=target_elements))
+    return (x, y), {"reduction": draw(REDUCTIONS)}
+
+
+@st.composite
+def _logits_with_pos_weight(draw):
+    (x, y), kwargs = draw(_pair_with_reduction(target_elements=st.floats(0, 1)))
+    weight = draw(ts.arrays(x.shape[-1:], elements=ts.positive(0.5, 2.0)))
+    return (x, y, weight), kwargs
+
+
+@st.composite
+def _class_scores(draw):
+    batch, classes = draw(st.integers(1, 4)), draw(st.integers(2, 4))
+    scores = draw(ts.arrays((batch, classes)))
+    target = draw(ts.arrays((batch,), np.int64, st.integers(0, classes - 1)))
+    kwargs = {"target": target, "reduction": draw(REDUCTIONS)}
+    return (scores,), kwargs
+
+
+def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "mean":
+        return np.mean(loss)
+    return np.sum(loss) if reduction == "sum" else loss
+
+
+def _bce_reference(x, y, reduction):
+    return _reduce(-(y * np.log(x) + (1 - y) * np.log1p(-x)), reduction)
+
+
+def _bce_logits_reference(x, y, weight, reduction):
+    log_p, log_q = -np.logaddexp(0, -x), -np.logaddexp(0, x)
+    return _reduce(-(weight * y * log_p + (1 - y) * log_q), reduction)
+
+
+def _nll_reference(scores, target, reduction, log=False):
+    log_probs = scores - np.log(np.exp(scores).sum(1, keepdims=True)) if log else scores
+    return _reduce(-log_probs[np.arange(len(target)), target], reduction)
 
 
 def _softmax(x: np.ndarray, dim: int) -> np.ndarray:
@@ -413,5 +461,44 @@ OP_TABLE: list[OpCase] = [
         lambda *xs, dim: np.stack(xs, axis=dim),
         _join_inputs(stack=True),
         ("Cat", "Reshape"),
+    ),
+    OpCase(
+        "mse_loss",
+        F.mse_loss,
+        lambda x, y, reduction: _reduce((x - y) ** 2, reduction),
+        _pair_with_reduction(),
+        ("Sub", "Mul", "Sum"),
+    ),
+    OpCase(
+        "binary_cross_entropy",
+        F.binary_cross_entropy,
+        _bce_reference,
+        _pair_with_reduction(ts.positive(0.05, 0.95), st.floats(0, 1)),
+        ("BinaryCrossEntropy",),
+    ),
+    OpCase(
+        "binary_cross_entropy_with_logits",
+        lambda x, y, weight, reduction: F.binary_cross_entropy_with_logits(
+            x, y, pos_weight=weight, reduction=reduction
+        ),
+        _bce_logits_reference,
+        _logits_with_pos_weight(),
+        ("BinaryCrossEntropyWithLogits",),
+    ),
+    OpCase(
+        "cross_entropy",
+        F.cross_entropy,
+        lambda scores, target, reduction: _nll_reference(
+            scores, target, reduction, log=True
+        ),
+        _class_scores(),
+        ("LogSoftmax", "GetItem"),
+    ),
+    OpCase(
+        "nll_loss",
+        F.nll_loss,
+        _nll_reference,
+        _class_scores(),
+        ("GetItem",),
     ),
 ]

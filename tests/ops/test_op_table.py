@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from op_table import OP_TABLE, STRICT, OpCase
 
+import tinygrad_edu.nn
 import tinygrad_edu.ops
 from tinygrad_edu import Function, Tensor
 from tinygrad_edu.testing import gradcheck, gradgradcheck
@@ -67,10 +68,15 @@ def test_op_float32_stays_float32(case: OpCase, data: st.DataObject) -> None:
 
 
 def builtin_functions() -> dict[str, type[Function]]:
-    """Return every Function subclass defined in tinygrad_edu.ops, by name."""
+    """Return every Function subclass in tinygrad_edu.ops and .nn, by name."""
     found = {}
-    for info in pkgutil.iter_modules(tinygrad_edu.ops.__path__):
-        module = importlib.import_module(f"tinygrad_edu.ops.{info.name}")
+    modules = [
+        f"{package.__name__}.{info.name}"
+        for package in (tinygrad_edu.ops, tinygrad_edu.nn)
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
+    for name in modules:
+        module = importlib.import_module(name)
         for name, value in vars(module).items():
             if (
                 inspect.isclass(value)
