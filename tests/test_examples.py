@@ -5,9 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu.data import write_idx
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -89,3 +91,21 @@ def test_hessian_example_agrees_with_full_hessian(capsys):
     hessian = _load("hessian_vector_product")
     hessian.main()
     assert "Hessian is symmetric: True" in capsys.readouterr().out
+
+
+def test_digits_example_trains_on_mnist_files(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    for prefix, count in (("train", 40), ("t10k", 20)):
+        labels = np.arange(count, dtype=np.uint8) % 10
+        images = rng.integers(0, 50, (count, 28, 28)).astype(np.uint8)
+        images[np.arange(count), labels, :] = 255  # A learnable bright row.
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte", labels)
+    train_digits = _load("train_digits")
+
+    accuracy = train_digits.main(
+        ["--mnist", str(tmp_path), "--epochs", "10", "--no-progress", "--save", ""]
+    )
+
+    assert "40 training and 20 test images of 784 pixels" in capsys.readouterr().out
+    assert accuracy >= 0.9
