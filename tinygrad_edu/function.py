@@ -59,16 +59,17 @@ class Function:
     ``grad_mode.keep_inputs()``, and is None otherwise.
     """
 
-    def __init__(self) -> None:
-        self.parents: tuple[Function | Tensor | None, ...] = ()
-        self.needs_input_grad: tuple[bool, ...] = ()
-        self.input_shapes: tuple[tuple[int, ...] | None, ...] = ()
-        self.input_dtypes: tuple[np.dtype | None, ...] = ()
-        self._to_save: tuple[Any, ...] = ()
-        self._saved: tuple[tuple[int, Any, Any], ...] | None = ()
-        self._output: np.ndarray | None = None
-        self._output_version: Any = None
-        self.inputs: tuple[Any, ...] | None = None
+    # Defaults at class level: apply sets them on the nodes it records, so a
+    # node made when no gradient is needed costs no attribute writes.
+    parents: tuple[Function | Tensor | None, ...] = ()
+    needs_input_grad: tuple[bool, ...] = ()
+    input_shapes: tuple[tuple[int, ...] | None, ...] = ()
+    input_dtypes: tuple[np.dtype | None, ...] = ()
+    inputs: tuple[Any, ...] | None = None
+    _to_save: tuple[Any, ...] = ()
+    _saved: tuple[tuple[int, Any, Any], ...] | None = ()
+    _output: np.ndarray | None = None
+    _output_version: Any = None
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -146,15 +147,16 @@ class Function:
         # NumPy returns scalars, not 0-d arrays, from many 0-d operations.
         out = raw_out if isinstance(raw_out, np.ndarray) else np.asarray(raw_out)
 
-        needs_grad = tuple(
-            isinstance(arg, Tensor) and arg.requires_grad for arg in args
-        )
-        if not (any(needs_grad) and is_grad_enabled()):
-            return Tensor._make(out, version=_shared_version(out, args))
-
-        result = Tensor._make(out, ctx, True, _shared_version(out, args))
-        ctx._record(args, arrays, needs_grad, result, raw_out)
-        return result
+        version = None if out.base is None else _shared_version(out, args)
+        if is_grad_enabled():
+            needs_grad = tuple(
+                isinstance(arg, Tensor) and arg._requires_grad for arg in args
+            )
+            if True in needs_grad:
+                result = Tensor._make(out, ctx, True, version)
+                ctx._record(args, arrays, needs_grad, result, raw_out)
+                return result
+        return Tensor._make(out, version=version)
 
     def _record(
         self,
@@ -208,8 +210,6 @@ def _shared_version(out: np.ndarray, args: tuple[Any, ...]) -> Any:
     A view, such as the result of reshape or basic indexing, shares memory with
     its input, so an in-place change through either must be seen by both.
     """
-    if out.base is None:
-        return None
     for arg in args:
         if isinstance(arg, Tensor) and np.may_share_memory(out, arg._array):
             return arg._version

@@ -13,12 +13,20 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_state = threading.local()
+
+class _GradModeState(threading.local):
+    """Per-thread settings; the class attributes are each new thread's defaults."""
+
+    enabled = True
+    keep_inputs = False
+
+
+_state = _GradModeState()
 
 
 def is_grad_enabled() -> bool:
     """Return True when new operations are recorded for backward."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def _set_enabled(enabled: bool) -> None:
@@ -27,7 +35,7 @@ def _set_enabled(enabled: bool) -> None:
 
 def keeps_inputs() -> bool:
     """Return True when recorded nodes keep their inputs (see ``keep_inputs``)."""
-    return getattr(_state, "keep_inputs", False)
+    return _state.keep_inputs
 
 
 class keep_inputs:  # noqa: N801 (reads like no_grad)

@@ -228,8 +228,11 @@ def _update(self: Any, name: str, ufunc: Any, method: str, other: Any) -> Tensor
     tensor: Tensor = self
     _check_writable(tensor, name)
     operand = wrap_operand(other, tensor)
-    _check_shape(tensor, operand, name)
-    if name != "copy_":
+    # The checks are skipped in the common case they cannot fail: an operand of
+    # this tensor's own shape and dtype, as in an optimizer's update.
+    if operand.shape != tensor.shape:
+        _check_shape(tensor, operand, name)
+    if name != "copy_" and (operand.dtype != tensor.dtype or name == "div_"):
         _check_result_dtype(tensor, operand, name)
 
     if _records_graph(tensor, (operand,)):

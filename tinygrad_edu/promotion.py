@@ -105,6 +105,10 @@ def promote_operands(
         ShapeError: if the shapes do not broadcast (except for ``matmul``,
             which checks its own shape rules).
     """
+    fast = _same_float_dtype(left, right)
+    if fast is not None:
+        return fast
+
     left, right, dtype = common_operands(left, right, op, true_division)
     tensors = []
     for value in (left, right):
@@ -113,9 +117,28 @@ def promote_operands(
         else:
             tensors.append(Tensor._make(np.asarray(value, dtype=dtype)))
 
-    if not op.startswith("matmul"):
+    if not op.startswith("matmul") and tensors[0].shape != tensors[1].shape:
         broadcast_shapes(op, tensors[0].shape, tensors[1].shape)
     return tensors[0], tensors[1]
+
+
+def _same_float_dtype(left: Any, right: Any) -> tuple[Tensor, Tensor] | None:
+    """Handle the common cases quickly, or return None for the general rules.
+
+    The common cases are two floating Tensors of one dtype and one shape, and
+    a floating Tensor with a Python float or int, which takes the Tensor's
+    dtype. They need no promotion table and no broadcast check.
+    """
+    if isinstance(left, Tensor) and left._array.dtype.kind == "f":
+        if isinstance(right, Tensor):
+            if right._array.dtype == left._array.dtype and right.shape == left.shape:
+                return left, right
+        elif type(right) in (float, int):
+            return left, Tensor._make(np.asarray(right, dtype=left._array.dtype))
+    elif isinstance(right, Tensor) and right._array.dtype.kind == "f":
+        if type(left) in (float, int):
+            return Tensor._make(np.asarray(left, dtype=right._array.dtype)), right
+    return None
 
 
 def as_float(tensor: Tensor) -> Tensor:

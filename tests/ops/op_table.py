@@ -230,6 +230,33 @@ def _class_scores(draw):
     return (scores,), kwargs
 
 
+@st.composite
+def _linear_inputs(draw, bias=True):
+    features_in, features_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    batch = draw(ts.shapes(max_dims=2))
+    x = draw(ts.arrays(batch + (features_in,)))
+    weight = draw(ts.arrays((features_out, features_in)))
+    if not bias:
+        return (x, weight), {}
+    return (x, weight, draw(ts.arrays((features_out,)))), {}
+
+
+@st.composite
+def _smoothed_class_scores(draw):
+    (scores,), kwargs = draw(_class_scores())
+    kwargs["label_smoothing"] = draw(st.floats(0.05, 0.5))
+    return (scores,), kwargs
+
+
+def _smoothed_reference(scores, target, reduction, label_smoothing):
+    log_probs = scores - np.log(np.exp(scores).sum(1, keepdims=True))
+    classes = scores.shape[1]
+    picked = -log_probs[np.arange(len(target)), target]
+    smooth = -log_probs.sum(1) / classes
+    losses = (1 - label_smoothing) * picked + label_smoothing * smooth
+    return _reduce(losses, reduction)
+
+
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
     if reduction == "mean":
         return np.mean(loss)
@@ -492,7 +519,28 @@ OP_TABLE: list[OpCase] = [
             scores, target, reduction, log=True
         ),
         _class_scores(),
-        ("LogSoftmax", "GetItem"),
+        ("IndexCrossEntropy",),
+    ),
+    OpCase(
+        "cross_entropy_smoothed",
+        F.cross_entropy,
+        _smoothed_reference,
+        _smoothed_class_scores(),
+        ("LogSoftmax", "GetItem", "Where"),
+    ),
+    OpCase(
+        "linear",
+        F.linear,
+        lambda x, w, b: x @ w.T + b,
+        _linear_inputs(),
+        ("Affine",),
+    ),
+    OpCase(
+        "linear_without_bias",
+        F.linear,
+        lambda x, w: x @ w.T,
+        _linear_inputs(bias=False),
+        ("Affine",),
     ),
     OpCase(
         "nll_loss",

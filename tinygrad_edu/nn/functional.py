@@ -17,6 +17,7 @@ import numpy as np
 from tinygrad_edu.dtypes import DTypeLike, is_floating
 from tinygrad_edu.errors import DTypeError, ShapeError, warn_caller
 from tinygrad_edu.nn.losses import (
+    IndexCrossEntropy,
     _float_input,
     _like_input,
     _reduce,
@@ -25,6 +26,7 @@ from tinygrad_edu.nn.losses import (
     check_reduction,
     mse_loss,
 )
+from tinygrad_edu.ops.matmul import Affine
 from tinygrad_edu.ops.selection import where
 from tinygrad_edu.tensor import Tensor
 
@@ -158,8 +160,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             "Convert the input (x.float()) or the module (model.double())."
         )
 
-    out = input @ weight.T
-    return out if bias is None else out + bias
+    return Affine.apply(input, weight, bias)
 
 
 # Class losses: nll_loss and cross_entropy ----------------------------------------
@@ -351,8 +352,13 @@ def cross_entropy(
             f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}"
         )
 
-    log_probs = input.log_softmax(0 if input.ndim == 1 else 1)
     target = target if isinstance(target, Tensor) else Tensor(target)
+    if _is_plain_index_case(input, target, weight, label_smoothing):
+        target = _class_target("cross_entropy", target, input)
+        _check_class_range("cross_entropy", target._array, classes, ignore_index)
+        return IndexCrossEntropy.apply(input, target, ignore_index, reduction)
+
+    log_probs = input.log_softmax(0 if input.ndim == 1 else 1)
     if target.shape == input.shape:
         return _probability_cross_entropy(
             log_probs, target, weight, ignore_index, reduction, label_smoothing
@@ -362,6 +368,24 @@ def cross_entropy(
     _check_class_range("cross_entropy", target._array, classes, ignore_index)
     return _class_loss(
         log_probs, target, weight, ignore_index, reduction, label_smoothing
+    )
+
+
+def _is_plain_index_case(
+    input: Tensor, target: Tensor, weight: Any, label_smoothing: float
+) -> bool:
+    """Return True when ``IndexCrossEntropy`` computes the loss in one operation.
+
+    That is the case of (N, C) logits, integer class indices, no class weights
+    and no label smoothing. Other cases take the general path, built from
+    log_softmax and ``_class_loss``; a test checks that both paths agree.
+    """
+    return (
+        input.ndim == 2
+        and target.ndim == 1
+        and weight is None
+        and label_smoothing == 0
+        and target.dtype.kind in "iu"
     )
 
 

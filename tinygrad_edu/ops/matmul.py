@@ -56,3 +56,42 @@ class MatMul(Function):
             grad_y = x_matrix.transpose(-1, -2) @ grad
             grad_y = grad_y.squeeze(-1) if y.ndim == 1 else grad_y
         return grad_x, grad_y
+
+
+class Affine(Function):
+    """y = x @ w^T + b: the affine map of a linear layer, as one operation.
+
+    Shapes: x (*, in), w (out, in), b (out,) or None; y (*, out).
+
+    Gradients, with g = dL/dy and the leading dimensions of x and g flattened
+    into rows: dL/dx = g @ w, dL/dw = g^T @ x, dL/db = the sum of g's rows
+    (backward returns g, and the engine sums the axes that b was broadcast on).
+    One node instead of a transpose, a product and a sum keeps the
+    per-operation overhead of small batches down.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Function, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+    ) -> np.ndarray:
+        ctx.save_for_backward(x, weight)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, ...]:
+        x, weight = ctx.saved_tensors
+        needs_x, needs_weight, needs_bias = ctx.needs_input_grad
+        rows, x_rows = grad_output, x
+        if x.ndim != 2:
+            # One row per sample; a batch of shape (N, in) already is.
+            rows = grad_output.reshape(-1, weight.shape[0])
+            x_rows = x.reshape(-1, weight.shape[1])
+
+        grad_x = grad_output @ weight if needs_x else None
+        grad_weight = rows.T @ x_rows if needs_weight else None
+        # b was broadcast over the leading dimensions, so the engine sums them.
+        grad_bias = grad_output if needs_bias else None
+        return grad_x, grad_weight, grad_bias

@@ -88,7 +88,8 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x > 0)
+        # The mask is saved in x's dtype, so backward multiplies without a cast.
+        ctx.save_for_backward((x > 0).astype(x.dtype))
         return np.maximum(x, 0).astype(x.dtype, copy=False)
 
     @staticmethod
@@ -102,11 +103,14 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        # NOTE: e**-|x| never overflows, so both branches are finite for any x:
-        # 1 / (1 + e**-x) for x >= 0, and e**x / (1 + e**x) for x < 0.
-        small = np.exp(-np.abs(x))
-        out = np.where(x >= 0, 1, small) / (1 + small)
-        out = out.astype(x.dtype, copy=False)
+        # NOTE: for very negative x, e**-x overflows to inf and 1 / (1 + inf)
+        # is exactly 0, the limit, so the plain formula stays finite without a
+        # branch. It loses only results below the smallest normal number
+        # (x < -87 in float32), which become 0 instead of a subnormal.
+        out = np.negative(x, out=np.empty_like(x))
+        np.exp(out, out=out)
+        out += 1
+        np.reciprocal(out, out=out)
         ctx.save_for_backward(out)
         return out
 
