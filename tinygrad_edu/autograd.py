@@ -1,7 +1,9 @@
-"""The functional interface to the backward pass: ``grad``.
+"""The functional interface to the backward pass, and tools to watch it.
 
 ``grad(outputs, inputs)`` returns the gradients instead of adding them to
 ``.grad``, which is what higher-order derivatives and gradient checks need.
+``trace()`` records each step of a backward pass, and ``detect_anomaly()``
+stops at the first NaN or infinity.
 """
 
 from __future__ import annotations
@@ -9,9 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tinygrad_edu.anomaly import AnomalyError, detect_anomaly
 from tinygrad_edu.engine import backward_seed, run_backward
 from tinygrad_edu.errors import GraphError
 from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.tracing import BackwardTrace, TraceStep, trace
+
+__all__ = [
+    "AnomalyError",
+    "BackwardTrace",
+    "TraceStep",
+    "detect_anomaly",
+    "grad",
+    "trace",
+]
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:

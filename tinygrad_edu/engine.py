@@ -9,8 +9,12 @@
    visited, because every node that consumes its output came earlier and has
    already added its contribution. Call the node's backward, fit each returned
    gradient to its input (sum broadcast axes, cast the dtype), then add it to
-   the parent node's gradient or to the leaf's ``.grad``.
+   the parent node's pending gradient or to the leaf's pending gradient.
 4. Release each node's saved values unless ``retain_graph`` is set.
+5. Run each leaf's hooks on its summed gradient and add it to ``.grad``.
+
+Hooks, the backward trace and anomaly mode are each read once per pass, so
+they cost nothing per node when they are off.
 """
 
 from __future__ import annotations
@@ -20,10 +24,16 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.anomaly import (
+    anomaly_enabled,
+    check_finite_gradient,
+    forward_checks_paused,
+)
 from tinygrad_edu.errors import GraphError, ShapeError
 from tinygrad_edu.function import Function
 from tinygrad_edu.grad_mode import set_grad_enabled
 from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.tracing import active_trace
 
 
 def topological_order(roots: Sequence[Function]) -> list[Function]:
@@ -65,69 +75,118 @@ def run_backward(
     With ``create_graph``, the backward computations are recorded too, so the
     gradients can be differentiated again.
     """
-    grads: dict[int, Tensor] = {}
-    captured: dict[int, Tensor] = {}
-    wanted = {id(t) for t in inputs} if inputs is not None else None
-    wanted_nodes = (
-        {id(t.grad_fn): t for t in inputs if t.grad_fn is not None}
-        if inputs is not None
-        else {}
-    )
-
-    with set_grad_enabled(create_graph):
+    backward_pass = _BackwardPass(retain_graph, create_graph, inputs)
+    # In anomaly mode the pass checks each gradient itself; the operations
+    # that backward methods run inside it are not checked a second time.
+    with set_grad_enabled(create_graph), forward_checks_paused():
         start_nodes = []
         for root, grad in zip(roots, root_grads, strict=True):
             if root.grad_fn is None:
-                _deliver_to_leaf(root, grad, wanted, captured, create_graph)
-                continue
-            _accumulate(grads, root.grad_fn, grad)
-            start_nodes.append(root.grad_fn)
+                backward_pass.add_leaf_grad(root, grad)
+            else:
+                backward_pass.add_node_grad(root.grad_fn, grad)
+                start_nodes.append(root.grad_fn)
 
         for node in topological_order(start_nodes):
-            grad_output = grads.pop(id(node), None)
-            if grad_output is None:
-                continue
-            if id(node) in wanted_nodes:
-                captured[id(wanted_nodes[id(node)])] = grad_output
-
-            grad_inputs = _call_backward(node, grad_output)
-            if not retain_graph:
-                node.release()
-
-            for index, grad in enumerate(grad_inputs):
-                parent = node.parents[index]
-                if parent is None or grad is None:
-                    continue
-                grad = _fit_to_input(node, index, grad)
-                if isinstance(parent, Function):
-                    _accumulate(grads, parent, grad)
-                else:
-                    _deliver_to_leaf(parent, grad, wanted, captured, create_graph)
+            backward_pass.visit(node)
+        backward_pass.deliver_leaf_grads()
 
     if inputs is None:
         return None
-    return [captured.get(id(t)) for t in inputs]
+    return [backward_pass.captured.get(id(t)) for t in inputs]
 
 
-def _accumulate(grads: dict[int, Tensor], node: Function, grad: Tensor) -> None:
-    key = id(node)
-    grads[key] = grad if key not in grads else grads[key] + grad
+class _BackwardPass:
+    """The state of one backward pass: pending gradients and what to report.
+
+    A node's gradient is complete when the node is visited. A leaf's gradient
+    is complete only at the end, so leaf gradients are summed here first and
+    delivered (through the leaf's hooks) once, as PyTorch does.
+    """
+
+    def __init__(
+        self, retain_graph: bool, create_graph: bool, inputs: Sequence[Tensor] | None
+    ) -> None:
+        self.retain_graph = retain_graph
+        self.create_graph = create_graph
+        self.node_grads: dict[int, Tensor] = {}
+        self.leaf_grads: dict[int, tuple[Tensor, Tensor]] = {}
+        self.captured: dict[int, Tensor] = {}
+        self.wanted_nodes = {}
+        if inputs is not None:
+            self.wanted_nodes = {id(t.grad_fn): t for t in inputs if t.grad_fn}
+        self.wanted_leaves = None if inputs is None else {id(t) for t in inputs}
+        self.tracer = active_trace()
+        self.check_finite = anomaly_enabled()
+
+    def add_node_grad(self, node: Function, grad: Tensor) -> None:
+        key = id(node)
+        pending = self.node_grads.get(key)
+        self.node_grads[key] = grad if pending is None else pending + grad
+
+    def add_leaf_grad(self, leaf: Tensor, grad: Tensor) -> None:
+        key = id(leaf)
+        pending = self.leaf_grads.get(key)
+        self.leaf_grads[key] = (leaf, grad if pending is None else pending[1] + grad)
+
+    def visit(self, node: Function) -> None:
+        """Run one node's backward and pass its gradients on to the parents."""
+        grad_output = self.node_grads.pop(id(node), None)
+        if grad_output is None:
+            return
+        for hook in node._hooks or ():
+            grad_output = _apply_hook(hook, grad_output)
+        if id(node) in self.wanted_nodes:
+            self.captured[id(self.wanted_nodes[id(node)])] = grad_output
+
+        grad_inputs = _call_backward(node, grad_output)
+        if not self.retain_graph:
+            node.release()
+
+        passed = []
+        for index, grad in enumerate(grad_inputs):
+            parent = node.parents[index]
+            if parent is None or grad is None:
+                continue
+            grad, note = _fit_to_input(node, index, grad)
+            if self.check_finite:
+                check_finite_gradient(node, index, grad)
+            passed.append((index, grad, note))
+            if isinstance(parent, Function):
+                self.add_node_grad(parent, grad)
+            else:
+                self.add_leaf_grad(parent, grad)
+
+        if self.tracer is not None:
+            self.tracer.record(node, grad_output, passed)
+
+    def deliver_leaf_grads(self) -> None:
+        """Run each leaf's hooks on its summed gradient, then store or capture it."""
+        for leaf, grad in self.leaf_grads.values():
+            for hook in leaf._hooks or ():
+                grad = _apply_hook(hook, grad)
+            if self.wanted_leaves is None:
+                _accumulate_into_grad(leaf, grad, self.create_graph)
+            elif id(leaf) in self.wanted_leaves:
+                self.captured[id(leaf)] = grad
 
 
-def _deliver_to_leaf(
-    leaf: Tensor,
-    grad: Tensor,
-    wanted: set[int] | None,
-    captured: dict[int, Tensor],
-    create_graph: bool,
-) -> None:
-    """Add ``grad`` to ``leaf.grad``, or capture it when ``inputs`` were given."""
-    if wanted is not None:
-        if id(leaf) in wanted:
-            key = id(leaf)
-            captured[key] = grad if key not in captured else captured[key] + grad
-        return
+def _apply_hook(hook: Any, grad: Tensor) -> Tensor:
+    """Call a gradient hook; it may return a replacement of the same shape."""
+    replacement = hook(grad)
+    if replacement is None:
+        return grad
+    if not isinstance(replacement, Tensor) or replacement.shape != grad.shape:
+        raise GraphError(
+            f"a gradient hook returned {type(replacement).__name__} of shape "
+            f"{getattr(replacement, 'shape', None)}, but the gradient has shape "
+            f"{grad.shape}; return None or a Tensor of the same shape"
+        )
+    return replacement
 
+
+def _accumulate_into_grad(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
+    """Add ``grad`` to ``leaf.grad``."""
     if leaf.grad is None:
         # A fresh array, because the same gradient array may reach other leaves
         # and later accumulation adds into it in place.
@@ -154,22 +213,33 @@ def _call_backward(node: Function, grad_output: Tensor) -> tuple[Tensor | None, 
     return grad_inputs
 
 
-def _fit_to_input(node: Function, index: int, grad: Tensor) -> Tensor:
-    """Sum broadcast axes of ``grad`` and cast it to input ``index``'s dtype."""
+def _fit_to_input(
+    node: Function, index: int, grad: Tensor
+) -> tuple[Tensor, str | None]:
+    """Sum broadcast axes of ``grad`` and cast it to input ``index``'s dtype.
+
+    Returns the fitted gradient and a note saying what was done, or None.
+    """
     if not isinstance(grad, Tensor):
         raise GraphError(
             f"{node.name()} returned a {type(grad).__name__} as the gradient of "
             f"argument {index}; backward must return Tensors or None."
         )
 
+    note = None
     shape = node.input_shapes[index]
     if grad.shape != shape:
+        note = (
+            f"summed to {shape}: this input was broadcast from {shape} to {grad.shape}"
+        )
         grad = _sum_to_shape(node, index, grad, shape)
 
     dtype = node.input_dtypes[index]
     if grad.dtype != dtype:
+        cast = f"cast from {grad.dtype} to the input's {dtype}"
+        note = cast if note is None else f"{note}; {cast}"
         grad = grad.to(dtype)
-    return grad
+    return grad, note
 
 
 def _sum_to_shape(

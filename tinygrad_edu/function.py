@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.anomaly import anomaly_enabled, check_finite_output
 from tinygrad_edu.errors import GraphError, InPlaceError
 from tinygrad_edu.grad_mode import is_grad_enabled, keeps_inputs
 from tinygrad_edu.tensor import Tensor
@@ -70,6 +71,7 @@ class Function:
     _saved: tuple[tuple[int, Any, Any], ...] | None = ()
     _output: np.ndarray | None = None
     _output_version: Any = None
+    _hooks: list[Any] | None = None
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -148,6 +150,8 @@ class Function:
         out = raw_out if isinstance(raw_out, np.ndarray) else np.asarray(raw_out)
 
         version = None if out.base is None else _shared_version(out, args)
+        if anomaly_enabled():
+            check_finite_output(ctx, out)
         if is_grad_enabled():
             needs_grad = tuple(
                 isinstance(arg, Tensor) and arg._requires_grad for arg in args

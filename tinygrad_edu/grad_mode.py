@@ -3,7 +3,9 @@
 Grad mode is per thread, as in PyTorch. ``no_grad`` and ``enable_grad`` switch
 it for a block of code; both work as context managers and as decorators.
 ``keep_inputs`` makes each recorded node also keep its inputs, which the
-gradient checker uses to re-check one node at a time.
+gradient checker uses to re-check one node at a time. The same per-thread
+state holds the switches of anomaly mode and of the backward trace (see
+``anomaly.py`` and ``tracing.py``).
 """
 
 import functools
@@ -19,6 +21,8 @@ class _GradModeState(threading.local):
 
     enabled = True
     keep_inputs = False
+    anomaly = False
+    trace: Any = None
 
 
 _state = _GradModeState()

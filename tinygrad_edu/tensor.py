@@ -11,7 +11,7 @@ operation and pass the arguments on. In-place methods live in ``inplace.py``.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +24,8 @@ from tinygrad_edu.dtypes import (
     promote_types,
     to_dtype,
 )
-from tinygrad_edu.errors import DTypeError, GraphError, ShapeError
+from tinygrad_edu.errors import DTypeError, GraphError, ShapeError, warn_caller
+from tinygrad_edu.hooks import RemovableHandle
 from tinygrad_edu.inplace import InPlaceMethods, ViewRecord, track_view
 from tinygrad_edu.shapes import (
     Dim,
@@ -74,6 +75,9 @@ class Tensor(InPlaceMethods):
     # Class-level defaults, so that subclasses that set fields directly work.
     _view_of: ViewRecord | None = None
     _views: weakref.WeakSet[Tensor] | None = None
+    # Gradient hooks of a leaf; a non-leaf's hooks live on its grad_fn.
+    _hooks: list[Any] | None = None
+    _retains_grad = False
 
     def __init__(
         self, data: Any, requires_grad: bool = False, dtype: DTypeLike | None = None
@@ -162,7 +166,17 @@ class Tensor(InPlaceMethods):
 
     @property
     def grad(self) -> Tensor | None:
-        """The accumulated gradient, a Tensor of this tensor's shape, or None."""
+        """The accumulated gradient, a Tensor of this tensor's shape, or None.
+
+        Only leaves get one, unless ``retain_grad()`` was called; reading it on
+        another non-leaf warns, as in PyTorch, since it stays None.
+        """
+        if self._grad is None and self.grad_fn is not None and not self._retains_grad:
+            warn_caller(
+                "the .grad of a non-leaf tensor is read, but backward fills in "
+                "only the .grad of leaves. Call .retain_grad() on this tensor "
+                "before backward to keep its gradient, or read the leaf's .grad."
+            )
         return self._grad
 
     @grad.setter
@@ -198,6 +212,50 @@ class Tensor(InPlaceMethods):
     def T(self) -> Tensor:  # noqa: N802 (PyTorch's name)
         """This tensor with its dimensions in reverse order."""
         return self.permute(*reversed(range(self.ndim)))
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` each time this tensor's gradient is computed.
+
+        The hook may return a Tensor of the same shape, which replaces the
+        gradient from then on, or None to leave it. For a leaf, the hook sees
+        the gradient of one backward pass, summed over all uses, before it is
+        added to ``.grad``.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Raises:
+            GraphError: if this tensor does not require grad.
+        """
+        if not self.requires_grad:
+            raise GraphError(
+                "cannot register a hook on a tensor that does not require grad; "
+                "set requires_grad=True on it (or on the inputs it is computed from)"
+            )
+        owner: Any = self if self.grad_fn is None else self.grad_fn
+        if owner._hooks is None:
+            owner._hooks = []
+        owner._hooks.append(hook)
+        return RemovableHandle(owner._hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Make backward fill in this non-leaf tensor's ``.grad`` too.
+
+        The gradient accumulates across backward calls, as a leaf's does. On a
+        leaf this does nothing, because leaves keep their gradient anyway.
+        """
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        # A weak reference, so the hook on the node keeps no cycle through it.
+        tensor = weakref.ref(self)
+
+        def store(grad: Tensor) -> None:
+            owner = tensor()
+            if owner is not None:
+                owner._grad = grad if owner._grad is None else owner._grad + grad
+
+        self.register_hook(store)
 
     # Conversion ---------------------------------------------------------------
 
