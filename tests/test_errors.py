@@ -34,3 +34,11 @@ def test_dim_out_of_range_is_index_error():
 
     with pytest.raises(IndexError, match="out of range"):
         tg.randn(2, 3).sum(dim=5)
+
+
+def test_backward_of_nan_loss_warns_at_caller():
+    x = tg.Tensor([1.0], requires_grad=True)
+    loss = (x * float("nan")).sum()
+    warning = _first_warning(loss.backward)
+    assert issubclass(warning.category, RuntimeWarning)
+    assert "non-finite" in str(warning.message)

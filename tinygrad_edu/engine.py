@@ -29,7 +29,7 @@ from tinygrad_edu.anomaly import (
     check_finite_gradient,
     forward_checks_paused,
 )
-from tinygrad_edu.errors import GraphError, ShapeError
+from tinygrad_edu.errors import GraphError, ShapeError, warn_caller
 from tinygrad_edu.function import Function
 from tinygrad_edu.grad_mode import set_grad_enabled
 from tinygrad_edu.tensor import Tensor
@@ -273,6 +273,14 @@ def backward_seed(tensor: Tensor, gradient: Any, caller: str) -> Tensor:
             f"{caller}: the tensor does not require grad and has no grad_fn, so "
             "there is nothing to differentiate. Set requires_grad=True on the "
             "inputs, and do not compute the output inside no_grad()."
+        )
+    if tensor.numel() == 1 and not np.isfinite(tensor._array).all():
+        warn_caller(
+            f"{caller}: the loss is {tensor.item()}, so every gradient computed "
+            "from it is non-finite. Training has diverged or hit an invalid "
+            "value: lower the learning rate, or find the operation with "
+            "tinygrad_edu.autograd.detect_anomaly().",
+            RuntimeWarning,
         )
     if gradient is None:
         if tensor.numel() != 1:
