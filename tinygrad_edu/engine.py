@@ -112,10 +112,10 @@ class _BackwardPass:
         self.node_grads: dict[int, Tensor] = {}
         self.leaf_grads: dict[int, tuple[Tensor, Tensor]] = {}
         self.captured: dict[int, Tensor] = {}
-        self.wanted_nodes = {}
+        self.input_nodes = {}
         if inputs is not None:
-            self.wanted_nodes = {id(t.grad_fn): t for t in inputs if t.grad_fn}
-        self.wanted_leaves = None if inputs is None else {id(t) for t in inputs}
+            self.input_nodes = {id(t.grad_fn): t for t in inputs if t.grad_fn}
+        self.input_leaves = None if inputs is None else {id(t) for t in inputs}
         self.tracer = active_trace()
         self.check_finite = anomaly_enabled()
 
@@ -136,8 +136,8 @@ class _BackwardPass:
             return
         for hook in node._hooks or ():
             grad_output = _apply_hook(hook, grad_output)
-        if id(node) in self.wanted_nodes:
-            self.captured[id(self.wanted_nodes[id(node)])] = grad_output
+        if id(node) in self.input_nodes:
+            self.captured[id(self.input_nodes[id(node)])] = grad_output
 
         grad_inputs = _call_backward(node, grad_output)
         if not self.retain_graph:
@@ -165,9 +165,9 @@ class _BackwardPass:
         for leaf, grad in self.leaf_grads.values():
             for hook in leaf._hooks or ():
                 grad = _apply_hook(hook, grad)
-            if self.wanted_leaves is None:
+            if self.input_leaves is None:
                 _accumulate_into_grad(leaf, grad, self.create_graph)
-            elif id(leaf) in self.wanted_leaves:
+            elif id(leaf) in self.input_leaves:
                 self.captured[id(leaf)] = grad
 
 

@@ -43,7 +43,7 @@ from tinygrad_edu.errors import GraphError, InPlaceError
 from tinygrad_edu.grad_mode import is_grad_enabled, keeps_inputs
 from tinygrad_edu.tensor import Tensor
 
-# Where a saved value came from, so that saved_tensors can rebuild it.
+# The kinds of saved value, so that saved_tensors can rebuild each one.
 _SAVED_INPUT = 0
 _SAVED_OUTPUT = 1
 _SAVED_CONSTANT = 2
@@ -56,7 +56,7 @@ class Function:
     receive and the ``grad_fn`` of the output Tensor. ``parents`` holds, for each
     argument of forward, where its gradient goes: the ``grad_fn`` of a
     non-leaf input, the leaf Tensor itself, or ``None`` when no gradient is
-    needed. ``inputs`` holds the arguments themselves only inside
+    needed. ``inputs`` contains the arguments themselves only inside
     ``grad_mode.keep_inputs()``, and is None otherwise.
     """
 
@@ -173,7 +173,7 @@ class Function:
         """Store the graph edges, the input metadata and the saved values."""
         self.needs_input_grad = needs_grad
         self.parents = tuple(
-            (arg.grad_fn if arg.grad_fn is not None else arg) if needed else None
+            _gradient_target(arg) if needed else None
             for arg, needed in zip(args, needs_grad, strict=True)
         )
         self.input_shapes = tuple(getattr(arg, "shape", None) for arg in args)
@@ -206,6 +206,13 @@ class Function:
             return (_SAVED_OUTPUT, None, result._version.value)
 
         return (_SAVED_CONSTANT, value, None)
+
+
+def _gradient_target(tensor: Tensor) -> Function | Tensor:
+    """Return where a tensor's gradient goes: its grad_fn, or itself for a leaf."""
+    if tensor.grad_fn is not None:
+        return tensor.grad_fn
+    return tensor
 
 
 def _shared_version(out: np.ndarray, args: tuple[Any, ...]) -> Any:

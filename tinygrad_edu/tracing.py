@@ -1,11 +1,11 @@
 """The backward trace: a record of each step of the chain rule.
 
 Inside ``with trace() as t:``, every backward pass appends one ``TraceStep``
-per operation it visits, in the order visited: the operation, its local rule,
-the gradient that arrived and the gradient it passed to each input, with a
-note where a gradient was summed back to a broadcast input's shape or cast to
-the input's dtype. ``print(t)`` shows the steps as a readable log; the steps
-are plain data for tests and notebooks.
+per operation it visits, in the order visited. A step records the operation,
+its local rule, the gradient that arrived and the gradient passed to each
+input. A note says where a gradient was summed back to a broadcast input's
+shape or cast to the input's dtype. ``print(t)`` shows the steps as a
+readable log, and the steps are plain data for tests and notebooks.
 """
 
 from __future__ import annotations

@@ -100,14 +100,14 @@ def to_dot(
         for parent in node.parents:
             if parent is None:
                 continue
-            if id(parent) not in drawn:
+            if isinstance(parent, Tensor) and id(parent) not in drawn:
                 dot_id = f"n{len(drawn)}"
                 box = _leaf_box(parent, dot_id, names, show_values, show_grads)
                 drawn[id(parent)] = box
             edges.append((drawn[id(parent)].dot_id, drawn[id(node)].dot_id))
 
-    for node in nodes:
-        if show_values or show_grads:
+    if show_values or show_grads:
+        for node in nodes:
             known = outputs.get(id(node))
             _add_arrays(drawn[id(node)], known, node, show_values, show_grads)
     return _format_dot(list(drawn.values()), edges)
@@ -237,8 +237,8 @@ def _leaf_box(
     box.lines.append(_describe(leaf.shape, leaf.dtype))
     if show_values:
         box.lines.append("value " + _abbreviate(leaf._array))
-    if show_grads and leaf.grad is not None:
-        box.lines.append("grad " + _abbreviate(leaf.grad._array))
+    if show_grads and leaf._grad is not None:
+        box.lines.append("grad " + _abbreviate(leaf._grad._array))
     return box
 
 
@@ -252,8 +252,9 @@ def _add_arrays(
             box.lines.append("value " + _abbreviate(output._array))
         elif node._output is not None:
             box.lines.append("value " + _abbreviate(node._output))
-    if show_grads and output is not None and output.grad is not None:
-        box.lines.append("grad " + _abbreviate(output.grad._array))
+    # _grad, because reading .grad of a non-leaf that keeps none warns.
+    if show_grads and output is not None and output._grad is not None:
+        box.lines.append("grad " + _abbreviate(output._grad._array))
 
 
 def _describe(shape: Any, dtype: Any) -> str:

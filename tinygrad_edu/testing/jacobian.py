@@ -89,7 +89,7 @@ def analytic_jacobian(
 ) -> list[list[np.ndarray]]:
     """Return J[o][i] built from one backward pass per output element."""
     outputs = outputs_of(fn, inputs)
-    wanted = [t for t in inputs if t.requires_grad]
+    differentiable = [t for t in inputs if t.requires_grad]
     blocks = [[np.zeros((o.numel(), t.numel())) for t in inputs] for o in outputs]
 
     for o, output in enumerate(outputs):
@@ -99,7 +99,11 @@ def analytic_jacobian(
             seed = np.zeros(output.shape, dtype=output.dtype)
             seed.reshape(-1)[k] = 1
             grads = grad(
-                output, wanted, Tensor._make(seed), retain_graph=True, allow_unused=True
+                output,
+                differentiable,
+                Tensor._make(seed),
+                retain_graph=True,
+                allow_unused=True,
             )
             _store_row(blocks[o], inputs, grads, k)
     return blocks

@@ -1,6 +1,6 @@
 """Find the operation whose backward is wrong inside a composite function.
 
-When gradcheck fails on f = h(g(x)), the mismatch says only that the gradient
+When gradcheck fails on f = h(g(x)), the mismatch shows only that the gradient
 of f is wrong. ``localize_fault`` records f's graph with every node keeping its
 inputs, then re-checks each node on its own: it re-runs that node's operation
 on float64 copies of the node's recorded inputs and runs gradcheck on it.

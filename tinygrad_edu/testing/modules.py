@@ -27,7 +27,7 @@ def check_module(
     input that Hypothesis draws, gradcheck compares the analytic gradients of
     ``module(x)`` with respect to ``x`` and to every parameter with central
     differences. On failure Hypothesis shrinks the input to a minimal example
-    and reports it; the error names the parameter (by its dotted name) whose
+    and reports it. The error names the parameter (by its dotted name) whose
     gradient is wrong and the operation that computed it.
 
     Args:
