@@ -19,7 +19,7 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -33,6 +33,14 @@ _OP_STYLE = 'style=filled, fillcolor="lightgrey"'
 _OUTPUT_STYLE = 'style=filled, fillcolor="palegreen"'
 _LEAF_STYLE = 'style="filled,rounded", fillcolor="lightblue"'
 _CONSTANT_STYLE = 'style="rounded"'
+
+
+class _KnownOutput(NamedTuple):
+    """What the graph records of a node's output tensor."""
+
+    shape: tuple[int, ...] | None
+    dtype: np.dtype | None
+    tensor: Tensor | None
 
 
 @dataclass
@@ -138,8 +146,8 @@ def render(
     chosen = format if format is not None else path.suffix.lstrip(".").lower()
     if chosen not in RENDER_FORMATS:
         raise ValueError(
-            f"render writes svg or png, got format {chosen!r} from path {str(path)!r}; "
-            "name the file .svg or .png, or pass format='svg' or format='png'"
+            f"invalid format {chosen!r} for {str(path)!r}: render writes svg or "
+            "png. Name the file .svg or .png, or pass format='svg' or format='png'."
         )
 
     graphviz = _import_graphviz()
@@ -196,30 +204,31 @@ def _parameter_names(params: Mapping[str, Tensor] | None) -> dict[int, str]:
     return names
 
 
-def _known_outputs(tensor: Tensor, nodes: list[Function]) -> dict[int, Any]:
-    """Map each node's id to what is known of its output tensor.
+def _known_outputs(tensor: Tensor, nodes: list[Function]) -> dict[int, _KnownOutput]:
+    """Map each node's id to what the graph records of its output tensor.
 
-    The shape and dtype come from the consumer that recorded them as its
-    input, and the tensor itself from a consumer that kept its inputs. The
-    value is a ``(shape, dtype, tensor or None)`` tuple.
+    The shape and dtype come from a consumer that recorded them as its input,
+    and the tensor itself from a consumer that kept its inputs.
     """
-    known: dict[int, Any] = {id(tensor.grad_fn): (tensor.shape, tensor.dtype, tensor)}
+    root = _KnownOutput(tensor.shape, tensor.dtype, tensor)
+    known: dict[int, _KnownOutput] = {id(tensor.grad_fn): root}
     for node in nodes:
         for index, parent in enumerate(node.parents):
             if not isinstance(parent, Function):
                 continue
             kept = node.inputs[index] if node.inputs is not None else None
             previous = known.get(id(parent))
-            if previous is None or (previous[2] is None and kept is not None):
+            if previous is None or (previous.tensor is None and kept is not None):
                 shape = node.input_shapes[index]
-                known[id(parent)] = (shape, node.input_dtypes[index], kept)
+                dtype = node.input_dtypes[index]
+                known[id(parent)] = _KnownOutput(shape, dtype, kept)
     return known
 
 
-def _op_box(node: Function, dot_id: str, known: Any) -> _DrawnNode:
+def _op_box(node: Function, dot_id: str, known: _KnownOutput | None) -> _DrawnNode:
     box = _DrawnNode(dot_id, [node.name()])
     if known is not None:
-        box.lines.append(_describe(known[0], known[1]))
+        box.lines.append(_describe(known.shape, known.dtype))
     return box
 
 
@@ -243,16 +252,20 @@ def _leaf_box(
 
 
 def _add_arrays(
-    box: _DrawnNode, known: Any, node: Function, show_values: bool, show_grads: bool
+    box: _DrawnNode,
+    known: _KnownOutput | None,
+    node: Function,
+    show_values: bool,
+    show_grads: bool,
 ) -> None:
     """Add the value and grad of a node's output, where the graph kept them."""
-    output = known[2] if known is not None else None
+    output = known.tensor if known is not None else None
     if show_values:
         if output is not None:
             box.lines.append("value " + _abbreviate(output._array))
         elif node._output is not None:
             box.lines.append("value " + _abbreviate(node._output))
-    # _grad, because reading .grad of a non-leaf that keeps none warns.
+    # Read _grad, because the .grad property warns on a non-leaf without one.
     if show_grads and output is not None and output._grad is not None:
         box.lines.append("grad " + _abbreviate(output._grad._array))
 
