@@ -9,25 +9,11 @@ import tinygrad_edu.nn.functional as F
 from tinygrad_edu import nn
 from tinygrad_edu.errors import DTypeError, ShapeError
 from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.testing.jacobian import numerical_gradient
 
 
 def values(tensor):
     return tensor.detach().numpy()
-
-
-def numerical_grad(value_of, array, eps=1e-6):
-    """Return the central-difference gradient of the scalar value_of(array)."""
-    array = array.copy()
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        old = array[index]
-        array[index] = old + eps
-        plus = value_of(array)
-        array[index] = old - eps
-        minus = value_of(array)
-        array[index] = old
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad
 
 
 def softmax_ref(x, axis):
@@ -67,7 +53,7 @@ def test_activation_backward(rng, name):
     inputs = Tensor(x, requires_grad=True)
     (ours(inputs) * Tensor(probe)).sum().backward()
 
-    expected = numerical_grad(lambda a: (reference(a) * probe).sum(), x)
+    expected = numerical_gradient(lambda a: (reference(a) * probe).sum(), x)
     np.testing.assert_allclose(values(inputs.grad), expected, rtol=1e-6, atol=1e-9)
 
 
@@ -152,9 +138,9 @@ def test_linear_backward(rng):
         return ((x_ @ w_.T + b_) * probe).sum()
 
     expected = [
-        numerical_grad(lambda a: loss(a, weight, bias), x),
-        numerical_grad(lambda a: loss(x, a, bias), weight),
-        numerical_grad(lambda a: loss(x, weight, a), bias),
+        numerical_gradient(lambda a: loss(a, weight, bias), x),
+        numerical_gradient(lambda a: loss(x, a, bias), weight),
+        numerical_gradient(lambda a: loss(x, weight, a), bias),
     ]
     for tensor, grad in zip(tensors, expected, strict=True):
         np.testing.assert_allclose(values(tensor.grad), grad, rtol=1e-6)

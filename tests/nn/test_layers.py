@@ -10,25 +10,11 @@ from hypothesis import strategies as st
 from tinygrad_edu import manual_seed, nn
 from tinygrad_edu.errors import DTypeError, InPlaceError, ShapeError
 from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.testing.jacobian import numerical_gradient
 
 
 def values(tensor):
     return tensor.detach().numpy()
-
-
-def numerical_grad(value_of, array, eps=1e-6):
-    """Return the central-difference gradient of the scalar value_of(array)."""
-    array = array.copy()
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        old = array[index]
-        array[index] = old + eps
-        plus = value_of(array)
-        array[index] = old - eps
-        minus = value_of(array)
-        array[index] = old
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad
 
 
 # Linear ------------------------------------------------------------------------------
@@ -131,17 +117,17 @@ def test_linear_backward_matches_differences(rng):
 
     np.testing.assert_allclose(
         values(inputs.grad),
-        numerical_grad(lambda a: loss(a, weight, bias), x),
+        numerical_gradient(lambda a: loss(a, weight, bias), x),
         rtol=1e-6,
     )
     np.testing.assert_allclose(
         values(layer.weight.grad),
-        numerical_grad(lambda a: loss(x, a, bias), weight),
+        numerical_gradient(lambda a: loss(x, a, bias), weight),
         rtol=1e-6,
     )
     np.testing.assert_allclose(
         values(layer.bias.grad),
-        numerical_grad(lambda a: loss(x, weight, a), bias),
+        numerical_gradient(lambda a: loss(x, weight, a), bias),
         rtol=1e-6,
     )
 

@@ -10,6 +10,7 @@ from tinygrad_edu import nn
 from tinygrad_edu.errors import DTypeError, ShapeError
 from tinygrad_edu.function import Function
 from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.testing.jacobian import numerical_gradient
 
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -71,21 +72,6 @@ def bce_logits_ref(x, y, weight=None, pos_weight=None, reduction="mean"):
 # Finite differences ------------------------------------------------------------------
 
 
-def numerical_grad(value_of, array, eps=1e-6):
-    """Return the central-difference gradient of the scalar value_of(array)."""
-    array = array.copy()
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        old = array[index]
-        array[index] = old + eps
-        plus = value_of(array)
-        array[index] = old - eps
-        minus = value_of(array)
-        array[index] = old
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad
-
-
 def assert_grads_match(loss_fn, arrays, wrt, rtol=1e-5, atol=1e-8):
     """Compare the backward gradients of loss_fn(*tensors) with finite differences.
 
@@ -110,7 +96,7 @@ def assert_grads_match(loss_fn, arrays, wrt, rtol=1e-5, atol=1e-8):
             args[position] = Tensor(array)
             return scalar(args).item()
 
-        expected = numerical_grad(value_of, arrays[position])
+        expected = numerical_gradient(value_of, arrays[position])
         np.testing.assert_allclose(
             tensors[position].grad.numpy(), expected, rtol=rtol, atol=atol
         )

@@ -16,6 +16,7 @@ from tinygrad_edu.testing.gradcheck import gradcheck, gradgradcheck
 from tinygrad_edu.testing.jacobian import (
     GradcheckError,
     analytic_jacobian,
+    numerical_gradient,
     numerical_jacobian,
 )
 from tinygrad_edu.testing.localize import Fault, localize_fault
@@ -28,6 +29,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "localize_fault",
+    "numerical_gradient",
     "numerical_jacobian",
 ]
 

@@ -212,3 +212,24 @@ def compare_gradients(
                     a, n, o, i, output.shape, tensor.shape, tolerance
                 )
     return None
+
+
+def numerical_gradient(
+    value_of: Callable[[np.ndarray], float], array: np.ndarray, eps: float = 1e-6
+) -> np.ndarray:
+    """Return the central-difference gradient of a scalar NumPy function.
+
+    Useful for a reference gradient computed from a NumPy formula, independent
+    of tinygrad_edu. ``array`` is not changed.
+    """
+    point = np.array(array, dtype=np.float64)
+    gradient = np.zeros_like(point)
+    for index in np.ndindex(point.shape):
+        original = point[index]
+        point[index] = original + eps
+        plus = value_of(point)
+        point[index] = original - eps
+        minus = value_of(point)
+        point[index] = original
+        gradient[index] = (plus - minus) / (2 * eps)
+    return gradient
