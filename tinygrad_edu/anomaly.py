@@ -86,7 +86,7 @@ def check_finite_output(node: Function, out: np.ndarray) -> None:
 def check_finite_gradient(node: Function, index: int, grad: Tensor) -> None:
     """Raise if the gradient a node passes to input ``index`` is not finite."""
     if not np.isfinite(grad._array).all():
-        created_at = getattr(node, "created_at", "an unknown location")
+        created_at = node.created_at
         raise AnomalyError(
             f"anomaly mode: the backward of {node.name()} produced "
             f"{_describe(grad._array)} in the gradient of its input {index}. The "

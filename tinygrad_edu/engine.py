@@ -228,6 +228,7 @@ def _fit_to_input(
 
     note = None
     shape = node.input_shapes[index]
+    assert shape is not None, "a Tensor argument has a recorded shape"
     if grad.shape != shape:
         note = (
             f"summed to {shape}: this input was broadcast from {shape} to {grad.shape}"

@@ -8,6 +8,7 @@ Warnings go through ``warn_caller``, so they point at the user's code.
 
 import os
 import sys
+import types
 import warnings
 
 
@@ -50,7 +51,7 @@ def warn_caller(message: str, category: type[Warning] = UserWarning) -> None:
     package itself, however deeply the warning was raised inside it.
     """
     package = os.path.dirname(os.path.abspath(__file__))
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     level = 2  # stacklevel 2 names the frame that called warn_caller.
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
         package + os.sep

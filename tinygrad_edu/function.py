@@ -72,6 +72,8 @@ class Function:
     _output: np.ndarray | None = None
     _output_version: Any = None
     _hooks: list[Any] | None = None
+    # Where user code created the node; set only in anomaly mode.
+    created_at: str = "an unknown location"
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
@@ -124,6 +126,7 @@ class Function:
                 tensors.append(value)
             elif kind == _SAVED_OUTPUT:
                 _check_version(self, self._output_version, version)
+                assert self._output is not None, "a saved output is kept"
                 tensors.append(Tensor._make(self._output, self, True))
             else:
                 tensors.append(None if value is None else Tensor._make(value))

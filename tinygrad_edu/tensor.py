@@ -10,6 +10,7 @@ operation and pass the arguments on. In-place methods live in ``inplace.py``.
 
 from __future__ import annotations
 
+import builtins
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -353,8 +354,8 @@ class Tensor(InPlaceMethods):
             )
         return bool(self._array.item())
 
-    def __float__(self) -> float:
-        return float(self.item())
+    def __float__(self) -> builtins.float:
+        return builtins.float(self.item())
 
     def __int__(self) -> int:
         return int(self.item())
@@ -527,7 +528,9 @@ class Tensor(InPlaceMethods):
         """Return the hyperbolic tangent elementwise."""
         return unary.Tanh.apply(as_float(self))
 
-    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+    def clamp(
+        self, min: builtins.float | None = None, max: builtins.float | None = None
+    ) -> Tensor:
         """Return x limited to [min, max]; see ``ops.unary.Clamp``.
 
         Float bounds on an integer tensor give a float32 result, as in PyTorch.

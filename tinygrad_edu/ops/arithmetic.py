@@ -5,6 +5,8 @@ returns the gradient at the output's (broadcast) shape, and the engine sums it
 back to each operand's own shape.
 """
 
+from typing import Any
+
 import numpy as np
 
 from tinygrad_edu.function import Function
@@ -15,11 +17,11 @@ class Add(Function):
     """z = x + y; dz/dx = 1, dz/dy = 1."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return x + y
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
         return grad_output, grad_output
 
 
@@ -27,11 +29,11 @@ class Sub(Function):
     """z = x - y; dz/dx = 1, dz/dy = -1."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return x - y
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
         return grad_output, -grad_output
 
 
@@ -39,11 +41,11 @@ class Neg(Function):
     """z = -x; dz/dx = -1."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
         return -x
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
         return -grad_output
 
 
@@ -51,12 +53,12 @@ class Mul(Function):
     """z = x * y; dz/dx = y, dz/dy = x."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x, y)
         return x * y
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, y = ctx.saved_tensors
         grad_x = grad_output * y if ctx.needs_input_grad[0] else None
         grad_y = grad_output * x if ctx.needs_input_grad[1] else None
@@ -70,12 +72,12 @@ class Div(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x, y)
         return x / y
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, y = ctx.saved_tensors
         grad_x = grad_output / y if ctx.needs_input_grad[0] else None
         grad_y = -grad_output * x / (y * y) if ctx.needs_input_grad[1] else None
@@ -91,13 +93,13 @@ class Pow(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         out = np.power(x, y)
         ctx.save_for_backward(x, y, out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
         from tinygrad_edu.ops.selection import where
 
         x, y, out = ctx.saved_tensors

@@ -1,5 +1,7 @@
 """The matrix product, with NumPy's rules for 1-D and batched operands."""
 
+from typing import Any
+
 import numpy as np
 
 from tinygrad_edu.errors import ShapeError
@@ -20,7 +22,7 @@ class MatMul(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         if x.ndim == 0 or y.ndim == 0:
             raise ShapeError(
                 f"matmul needs operands with at least 1 dimension, got shapes "
@@ -37,7 +39,7 @@ class MatMul(Function):
         return np.matmul(x, y)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, y = ctx.saved_tensors
         x_matrix = x.unsqueeze(0) if x.ndim == 1 else x
         y_matrix = y.unsqueeze(-1) if y.ndim == 1 else y
@@ -72,7 +74,7 @@ class Affine(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
+        ctx: Any, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None
     ) -> np.ndarray:
         ctx.save_for_backward(x, weight)
         out = x @ weight.T
@@ -81,7 +83,7 @@ class Affine(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, ...]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor | None, ...]:
         x, weight = ctx.saved_tensors
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad
         rows, x_rows = grad_output, x

@@ -30,13 +30,13 @@ class Sum(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, dims: tuple[int, ...], keepdim: bool
+        ctx: Any, x: np.ndarray, dims: tuple[int, ...], keepdim: bool
     ) -> np.ndarray:
         ctx.shape, ctx.dims = x.shape, dims
         return np.sum(x, axis=dims, keepdims=keepdim)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None, None]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None, None]:
         kept = grad_output.reshape(_kept_shape(ctx.shape, ctx.dims))
         return kept.expand(ctx.shape), None, None
 
@@ -51,7 +51,7 @@ class Extreme(Function):
 
     @staticmethod
     def forward(
-        ctx: Function,
+        ctx: Any,
         x: np.ndarray,
         dims: tuple[int, ...],
         keepdim: bool,
@@ -75,7 +75,7 @@ class Extreme(Function):
         )
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None, None, None]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None, None, None]:
         (weights,) = ctx.saved_tensors
         return grad_output.reshape(ctx.kept_shape) * weights, None, None, None
 

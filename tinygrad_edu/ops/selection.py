@@ -18,12 +18,12 @@ class Maximum(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(_share_of_first(x, y, np.greater))
         return np.maximum(x, y)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         (share,) = ctx.saved_tensors
         return grad_output * share, grad_output * (1 - share)
 
@@ -32,12 +32,12 @@ class Minimum(Function):
     """z = min(x, y) elementwise; ties split the gradient as in ``Maximum``."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(_share_of_first(x, y, np.less))
         return np.minimum(x, y)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, Tensor]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, Tensor]:
         (share,) = ctx.saved_tensors
         return grad_output * share, grad_output * (1 - share)
 
@@ -55,13 +55,13 @@ class Where(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, condition: np.ndarray, x: np.ndarray, y: np.ndarray
+        ctx: Any, condition: np.ndarray, x: np.ndarray, y: np.ndarray
     ) -> np.ndarray:
         ctx.save_for_backward(condition)
         return np.where(condition, x, y)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[None, Tensor, Tensor]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[None, Tensor, Tensor]:
         (condition,) = ctx.saved_tensors
         zero = grad_output * 0
         return (

@@ -21,7 +21,7 @@ class Reshape(Function):
     """y = x with a new shape of the same number of elements."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         ctx.shape = x.shape
         try:
             return x.reshape(shape)
@@ -32,7 +32,7 @@ class Reshape(Function):
             ) from None
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None]:
         return grad_output.reshape(ctx.shape), None
 
 
@@ -40,12 +40,12 @@ class Permute(Function):
     """y = x with its dimensions reordered: y.shape[i] = x.shape[order[i]]."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
         ctx.order = order
         return np.transpose(x, order)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None]:
         return grad_output.permute(*np.argsort(ctx.order).tolist()), None
 
 
@@ -53,11 +53,11 @@ class Expand(Function):
     """y = x broadcast to ``shape``; the gradient is summed over the copies."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         return np.broadcast_to(x, shape)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None]:
         # The engine sums the gradient back to the input's shape.
         return grad_output, None
 
@@ -205,7 +205,7 @@ class GetItem(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, index: tuple[Any, ...]) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, index: tuple[Any, ...]) -> np.ndarray:
         ctx.shape, ctx.index = x.shape, index
         if _is_advanced(index):
             return x[index].copy()
@@ -216,7 +216,7 @@ class GetItem(Function):
         return x[index]
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None]:
         return IndexAdd.apply(grad_output, ctx.shape, ctx.index), None
 
 
@@ -228,7 +228,7 @@ class IndexAdd(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, grad: np.ndarray, shape: tuple[int, ...], index: tuple[Any, ...]
+        ctx: Any, grad: np.ndarray, shape: tuple[int, ...], index: tuple[Any, ...]
     ) -> np.ndarray:
         ctx.index = index
         out = np.zeros(shape, dtype=grad.dtype)
@@ -239,7 +239,7 @@ class IndexAdd(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None, None]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None, None]:
         return GetItem.apply(grad_output, ctx.index), None, None
 
 
@@ -260,8 +260,9 @@ def gather(tensor: Tensor, dim: int, index: Any) -> Tensor:
             f"like the input, got dtype {index_array.dtype} and shape "
             f"{index_array.shape}"
         )
-    grid = list(np.indices(index_array.shape, sparse=True)) if tensor.ndim else []
+    grid: list[Any] = []
     if tensor.ndim:
+        grid = list(np.indices(index_array.shape, sparse=True))
         grid[axis] = index_array
     return GetItem.apply(tensor, tuple(grid))
 
@@ -276,9 +277,7 @@ class CopySlices(Function):
     """
 
     @staticmethod
-    def forward(
-        ctx: Function, x: np.ndarray, value: np.ndarray, rebuild: Any
-    ) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, value: np.ndarray, rebuild: Any) -> np.ndarray:
         out = x.copy(order="K")
         np.copyto(_view_array(out, rebuild), value, casting="unsafe")
         keep = np.ones_like(x)
@@ -288,7 +287,7 @@ class CopySlices(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, Tensor, None]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, Tensor, None]:
         (keep,) = ctx.saved_tensors
         return grad_output * keep, ctx.rebuild(grad_output), None
 
@@ -307,7 +306,7 @@ class Cat(Function):
     """y = the inputs joined along ``dim``; each gets its slice of the gradient."""
 
     @staticmethod
-    def forward(ctx: Function, dim: int, *arrays: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, dim: int, *arrays: np.ndarray) -> np.ndarray:
         ctx.dim = dim
         ctx.sizes = [array.shape[dim] for array in arrays]
         try:
@@ -320,7 +319,7 @@ class Cat(Function):
             ) from None
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Any, ...]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Any, ...]:
         grads: list[Any] = [None]
         start = 0
         for size in ctx.sizes:

@@ -4,6 +4,8 @@ Shifting x by its maximum along ``dim`` leaves both functions unchanged and
 keeps every exponent <= 0, so logits of any size give finite results.
 """
 
+from typing import Any
+
 import numpy as np
 
 from tinygrad_edu.function import Function
@@ -28,7 +30,7 @@ class Softmax(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, dim: int) -> np.ndarray:
         shifted = np.exp(x - _max_or_zero(x, dim))
         out = shifted / shifted.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
@@ -36,7 +38,7 @@ class Softmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None]:
         (out,) = ctx.saved_tensors
         weighted = (grad_output * out).sum(dim=ctx.dim, keepdim=True)
         return out * (grad_output - weighted), None
@@ -49,7 +51,7 @@ class LogSoftmax(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, dim: int) -> np.ndarray:
         shifted = x - _max_or_zero(x, dim)
         out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(out)
@@ -57,7 +59,7 @@ class LogSoftmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None]:
         (out,) = ctx.saved_tensors
         total = grad_output.sum(dim=ctx.dim, keepdim=True)
         return grad_output - out.exp() * total, None

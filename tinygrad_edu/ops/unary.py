@@ -5,6 +5,8 @@ Each keeps its input's shape and dtype. Where a derivative does not exist, the
 value used is stated in the class docstring; it matches PyTorch.
 """
 
+from typing import Any
+
 import numpy as np
 
 from tinygrad_edu.function import Function
@@ -15,13 +17,13 @@ class Exp(Function):
     """y = e**x; dy/dx = e**x = y."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
         out = np.exp(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
         return grad_output * out
 
@@ -30,12 +32,12 @@ class Log(Function):
     """y = ln(x); dy/dx = 1 / x. At x = 0, y = -inf and the gradient is inf."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
         return np.log(x)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
         return grad_output / x
 
@@ -44,12 +46,12 @@ class Log1p(Function):
     """y = ln(1 + x); dy/dx = 1 / (1 + x). Accurate for tiny x, unlike log(1 + x)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
         return np.log1p(x)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
         return grad_output / (1 + x)
 
@@ -58,13 +60,13 @@ class Sqrt(Function):
     """y = sqrt(x); dy/dx = 1 / (2 sqrt(x)). At x = 0 the gradient is inf."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
         out = np.sqrt(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
         return grad_output / (2 * out)
 
@@ -73,12 +75,12 @@ class Abs(Function):
     """y = |x|; dy/dx = sign(x), which is 0 at x = 0 (as in PyTorch)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(np.sign(x))
         return np.abs(x)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
         (sign,) = ctx.saved_tensors
         return grad_output * sign
 
@@ -87,13 +89,13 @@ class Relu(Function):
     """y = max(x, 0); dy/dx = 1 where x > 0, else 0 (also at x = 0)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
         # The mask is saved in x's dtype, so backward multiplies without a cast.
         ctx.save_for_backward((x > 0).astype(x.dtype))
         return np.maximum(x, 0).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
         (positive,) = ctx.saved_tensors
         return grad_output * positive
 
@@ -102,7 +104,7 @@ class Sigmoid(Function):
     """y = 1 / (1 + e**-x); dy/dx = y (1 - y)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
         # NOTE: for very negative x, e**-x overflows to inf and 1 / (1 + inf)
         # is exactly 0, the limit, so the plain formula stays finite without a
         # branch. It loses only results below the smallest normal number
@@ -115,7 +117,7 @@ class Sigmoid(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
         return grad_output * out * (1 - out)
 
@@ -124,13 +126,13 @@ class Tanh(Function):
     """y = tanh(x); dy/dx = 1 - y**2."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
         out = np.tanh(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
         return grad_output * (1 - out * out)
 
@@ -157,7 +159,7 @@ class Clamp(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, low: float | None, high: float | None
+        ctx: Any, x: np.ndarray, low: float | None, high: float | None
     ) -> np.ndarray:
         inside = np.ones(x.shape, dtype=bool)
         if low is not None:
@@ -168,7 +170,7 @@ class Clamp(Function):
         return np.clip(x, low, high).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None, None]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None, None]:
         (inside,) = ctx.saved_tensors
         return grad_output * inside, None, None
 
@@ -177,12 +179,12 @@ class Cast(Function):
     """y = x converted to ``dtype``; the gradient is converted back."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
         ctx.dtype = x.dtype
         return x.astype(dtype)
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> tuple[Tensor, None]:
+    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None]:
         return grad_output.to(ctx.dtype), None
 
 
@@ -190,9 +192,9 @@ class Clone(Function):
     """y = a copy of x; dy/dx = 1."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
         return x.copy()
 
     @staticmethod
-    def backward(ctx: Function, grad_output: Tensor) -> Tensor:
+    def backward(ctx: Any, grad_output: Tensor) -> Tensor:
         return grad_output
