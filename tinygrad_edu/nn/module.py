@@ -9,7 +9,8 @@ A Module keeps three ordered registries, filled on attribute assignment:
 
 Everything else (walking the tree, dotted names, ``state_dict``, train/eval,
 dtype conversion) is built on these three dicts, with the same names and
-results as ``torch.nn.Module``.
+results as ``torch.nn.Module``. Forward and backward hooks are kept and run by
+``nn/hooks.py``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 
 from tinygrad_edu.dtypes import DTypeLike, is_floating, to_dtype
 from tinygrad_edu.grad_mode import no_grad
+from tinygrad_edu.hooks import RemovableHandle
+from tinygrad_edu.nn.hooks import HookEntry, ModuleHooks
 from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.nn.state_dict import (
     IncompatibleKeys,
@@ -49,6 +52,9 @@ class Module:
     """
 
     training: bool
+    # Created by the first register_*_hook call, so that __call__ without
+    # hooks costs one falsy check.
+    _hooks: ModuleHooks | None = None
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)
@@ -65,7 +71,103 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        if not self._hooks:
+            return self.forward(*args, **kwargs)
+        return self._hooks.call(self, args, kwargs)
+
+    # Hooks ----------------------------------------------------------------------
+
+    def register_forward_pre_hook(
+        self,
+        hook: Callable[..., Any],
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+    ) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each ``forward``.
+
+        The hook may return None to keep the positional arguments, or new ones
+        (a single value is wrapped in a tuple). With ``with_kwargs=True`` it is
+        called as ``hook(module, args, kwargs)`` and may return None or a tuple
+        ``(args, kwargs)``.
+
+        Args:
+            hook: the function to call.
+            prepend: run it before the hooks registered earlier.
+            with_kwargs: pass the keyword arguments too.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+        """
+        hooks = self._hook_registry()
+        entry = HookEntry(hook, with_kwargs=with_kwargs)
+        return hooks.add(hooks.forward_pre, entry, prepend)
+
+    def register_forward_hook(
+        self,
+        hook: Callable[..., Any],
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each ``forward``.
+
+        ``args`` are the positional arguments that ``forward`` received. The
+        hook may return None to keep the output, or a replacement. With
+        ``with_kwargs=True`` it is called as ``hook(module, args, kwargs,
+        output)``.
+
+        Args:
+            hook: the function to call.
+            prepend: run it before the hooks registered earlier.
+            with_kwargs: pass the keyword arguments too.
+            always_call: call it even when ``forward`` raises; its own error is
+                then turned into a warning.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+        """
+        hooks = self._hook_registry()
+        entry = HookEntry(hook, with_kwargs=with_kwargs, always_call=always_call)
+        return hooks.add(hooks.forward, entry, prepend)
+
+    def register_full_backward_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` in each backward pass.
+
+        ``grad_output`` has one entry per output: the gradient of the loss with
+        respect to it, or None where none arrived. ``grad_input`` has one entry
+        per positional argument of ``forward``: the gradient with respect to a
+        Tensor argument (zeros for one that does not require grad), and None
+        for other arguments. The hook may return None, or a replacement tuple
+        of the same length, whose entries (a Tensor of the input's shape, or
+        None for no gradient) flow on to the inputs. If no input requires
+        grad, the hook runs once the output gradients are known, gets None
+        for every input and must return None.
+
+        The hook runs for the calls made after it was registered. As in
+        PyTorch, a hook removed after a call still runs in that call's
+        backward pass. Inside ``forward`` the tensor arguments are copies, so
+        changing one in place does not change the caller's tensor.
+
+        Args:
+            hook: the function to call.
+            prepend: run it before the hooks registered earlier.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+        """
+        hooks = self._hook_registry()
+        return hooks.add(hooks.backward, HookEntry(hook), prepend)
+
+    def _hook_registry(self) -> ModuleHooks:
+        hooks = self._hooks
+        if hooks is None:
+            hooks = ModuleHooks()
+            object.__setattr__(self, "_hooks", hooks)
+        return hooks
 
     # Registration ---------------------------------------------------------------
 
