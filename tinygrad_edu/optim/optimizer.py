@@ -89,9 +89,11 @@ class Optimizer:
 
         Raises:
             TypeError: if ``param_group`` is not a dict, its ``'params'`` is a
-                set, or one of its params is not a Tensor.
+                set, one of its params is not a Tensor, or a hyperparameter
+                has the wrong type.
             ValueError: if ``'params'`` is missing, a param is a non-leaf
-                Tensor, or a param is already in another group.
+                Tensor, a param is already in another group, or a
+                hyperparameter is out of range (see the subclass).
         """
         if not isinstance(param_group, dict):
             raise TypeError(
@@ -109,8 +111,16 @@ class Optimizer:
         for name, default in self.defaults.items():
             group.setdefault(name, default)
 
+        self._check_hyperparameters(group)
         self._check_not_in_other_groups(group["params"])
         self.param_groups.append(group)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        """Raise if a group's hyperparameters are invalid; subclasses override it.
+
+        ``add_param_group`` calls it before the group is added, so an invalid
+        group leaves the optimizer unchanged.
+        """
 
     def _check_not_in_other_groups(self, params: list[Tensor]) -> None:
         ids = {id(param) for param in params}

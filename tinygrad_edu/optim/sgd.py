@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -41,10 +43,13 @@ class SGD(Optimizer):
         maximize: maximize the objective by stepping along the gradient.
 
     Raises:
-        ValueError: if ``lr``, ``momentum`` or ``weight_decay`` is negative, if
-            ``nesterov`` is set without momentum or with dampening, or for the
-            reasons that ``Optimizer`` lists.
-        TypeError: for the reasons that ``Optimizer`` lists.
+        ValueError: if ``lr``, ``momentum``, ``dampening`` or ``weight_decay``
+            is NaN or infinite, if ``lr``, ``momentum`` or ``weight_decay`` is
+            negative, if ``nesterov`` is set without momentum or with
+            dampening, or for the reasons that ``Optimizer`` lists. Parameter
+            groups that override these values are checked the same way.
+        TypeError: if one of those four values is not a real number or a
+            one-element Tensor, or for the reasons that ``Optimizer`` lists.
 
     Example:
         >>> w = Tensor([1.0, -2.0], requires_grad=True)
@@ -66,23 +71,6 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr} (lr must be >= 0)")
-        if momentum < 0.0:
-            raise ValueError(
-                f"Invalid momentum value: {momentum} (momentum must be >= 0)"
-            )
-        if weight_decay < 0.0:
-            raise ValueError(
-                f"Invalid weight_decay value: {weight_decay} (weight_decay must be "
-                ">= 0)"
-            )
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError(
-                "Nesterov momentum requires a momentum and zero dampening, but got "
-                f"momentum={momentum} and dampening={dampening}"
-            )
-
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -91,7 +79,13 @@ class SGD(Optimizer):
             "nesterov": nesterov,
             "maximize": maximize,
         }
+        # Checked before the parameters, so a bad value is reported first, as
+        # in PyTorch. add_param_group checks each group again.
+        _check_options(defaults)
         super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        _check_options(group)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Apply one update, as the class docstring defines it, to each parameter.
@@ -136,6 +130,52 @@ class SGD(Optimizer):
                 )
                 state["momentum_buffer"] = buffer
             param.add_(direction, alpha=-lr)
+
+
+def _check_options(group: dict[str, Any]) -> None:
+    """Raise unless the SGD hyperparameters in ``group`` are valid.
+
+    ``lr``, ``momentum`` and ``weight_decay`` must be finite and >= 0, and
+    ``dampening`` finite. PyTorch 2.13 accepts NaN and infinity here, and its
+    steps then fill the parameters with NaN or infinity.
+    """
+    lr = _finite_number(group, "lr")
+    momentum = _finite_number(group, "momentum")
+    dampening = _finite_number(group, "dampening")
+    weight_decay = _finite_number(group, "weight_decay")
+
+    if lr < 0.0:
+        raise ValueError(f"Invalid learning rate: {lr} (lr must be >= 0)")
+    if momentum < 0.0:
+        raise ValueError(f"Invalid momentum value: {momentum} (momentum must be >= 0)")
+    if weight_decay < 0.0:
+        raise ValueError(
+            f"Invalid weight_decay value: {weight_decay} (weight_decay must be >= 0)"
+        )
+    if group["nesterov"] and (momentum <= 0 or dampening != 0):
+        raise ValueError(
+            "Nesterov momentum requires a momentum and zero dampening, but got "
+            f"momentum={momentum} and dampening={dampening}"
+        )
+
+
+def _finite_number(group: dict[str, Any], name: str) -> float:
+    """Return ``group[name]`` as a float, raising unless it is a finite number."""
+    value = group[name]
+    is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    is_scalar_tensor = isinstance(value, Tensor) and value.numel() == 1
+    if not (is_number or is_scalar_tensor):
+        raise TypeError(
+            f"SGD: {name} must be a real number, got {type(value).__name__} {value!r}"
+        )
+
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(
+            f"SGD: {name} must be a finite number, got {number}, which would "
+            "make the parameters NaN or infinite. Pass a finite value."
+        )
+    return number
 
 
 def _decayed_gradient(
