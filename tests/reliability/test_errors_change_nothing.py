@@ -197,6 +197,36 @@ CASES = [
         id="sum_dim_out_of_range",
     ),
     pytest.param(
+        lambda w: w.model[0].weight[5],
+        IndexError,
+        ["indexing", "(5, 4)", "index 5"],
+        id="index_int_out_of_range",
+    ),
+    pytest.param(
+        lambda w: w.model[0].weight[0, -5],
+        IndexError,
+        ["indexing", "(5, 4)", "index -5"],
+        id="index_negative_out_of_range",
+    ),
+    pytest.param(
+        lambda w: w.model[0].weight[Tensor([0, 9])],
+        IndexError,
+        ["indexing", "(5, 4)", "index 9"],
+        id="index_array_out_of_range",
+    ),
+    pytest.param(
+        lambda w: w.model[0].weight.gather(1, Tensor([[0], [1], [4], [0], [1]])),
+        ShapeError,
+        ["gather", "index 4", "dimension 1 of size 4", "(5, 4)"],
+        id="gather_index_out_of_range",
+    ),
+    pytest.param(
+        lambda w: w.model[0].weight.gather(1, Tensor([[0], [1], [-1], [0], [1]])),
+        ShapeError,
+        ["gather", "index -1", "[0, 3]"],
+        id="gather_negative_index",
+    ),
+    pytest.param(
         lambda w: F.cross_entropy(w.model(w.x), Tensor([0, 1, 2, 3, 0, 1])),
         IndexError,
         ["cross_entropy", "target 3", "3 classes"],

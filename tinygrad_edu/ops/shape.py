@@ -207,13 +207,21 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, index: tuple[Any, ...]) -> np.ndarray:
         ctx.shape, ctx.index = x.shape, index
-        if _is_advanced(index):
-            return x[index].copy()
-        if not any(part is Ellipsis for part in index):
-            # A trailing ... makes x[1] a 0-d view, not a NumPy scalar copy, so
-            # that an in-place change through it reaches x, as in PyTorch.
-            index = (*index, Ellipsis)
-        return x[index]
+        try:
+            if _is_advanced(index):
+                return x[index].copy()
+            if not any(part is Ellipsis for part in index):
+                # A trailing ... makes x[1] a 0-d view, not a NumPy scalar copy,
+                # so that an in-place change through it reaches x, as in PyTorch.
+                index = (*index, Ellipsis)
+            return x[index]
+        except IndexError as error:
+            # NOTE: an index that mixes ints and arrays is applied in two steps
+            # (see index_steps), so for the arrays the shape named here is the
+            # shape left after the ints were applied.
+            raise IndexError(
+                f"indexing a tensor of shape {x.shape} failed: {error}"
+            ) from None
 
     @staticmethod
     def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None]:
@@ -249,6 +257,11 @@ def gather(tensor: Tensor, dim: int, index: Any) -> Tensor:
     ``index`` is an integer tensor with as many dimensions as ``tensor``; along
     every other dimension it may be shorter than ``tensor``. Elements picked
     more than once add their gradients.
+
+    Raises:
+        ShapeError: if ``index`` is not an integer tensor of that many
+            dimensions, is longer than ``tensor`` along another dimension, or
+            has a value outside [0, size of ``dim``).
     """
     index_array = index._array if isinstance(index, Tensor) else np.asarray(index)
     axis = normalize_dims(dim, tensor.ndim, "gather")[0]
@@ -260,11 +273,38 @@ def gather(tensor: Tensor, dim: int, index: Any) -> Tensor:
             f"like the input, got dtype {index_array.dtype} and shape "
             f"{index_array.shape}"
         )
+    _check_gather_range(tensor.shape, axis, index_array)
+
     grid: list[Any] = []
     if tensor.ndim:
         grid = list(np.indices(index_array.shape, sparse=True))
         grid[axis] = index_array
     return GetItem.apply(tensor, tuple(grid))
+
+
+def _check_gather_range(shape: tuple[int, ...], axis: int, index: np.ndarray) -> None:
+    """Raise ShapeError unless ``index`` fits a gather from ``shape`` along ``axis``.
+
+    As in PyTorch, index values must be in [0, shape[axis]), without negative
+    indices counting from the end, and along every other dimension the index
+    may not be longer than the input.
+    """
+    for dim, (index_size, size) in enumerate(zip(index.shape, shape, strict=True)):
+        if dim != axis and index_size > size:
+            raise ShapeError(
+                f"gather: index of shape {index.shape} is larger than the input "
+                f"of shape {shape} in dimension {dim}; only dimension {axis} may "
+                "differ"
+            )
+
+    size = shape[axis] if shape else 1
+    outside = (index < 0) | (index >= size)
+    if outside.any():
+        raise ShapeError(
+            f"gather: index {index[outside].flat[0]} is out of range for dimension "
+            f"{axis} of size {size} (input shape {shape}); index values must be in "
+            f"[0, {size - 1}]"
+        )
 
 
 class CopySlices(Function):
