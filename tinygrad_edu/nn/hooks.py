@@ -10,18 +10,18 @@ A full backward hook ``hook(module, grad_input, grad_output)`` needs all the
 gradients of one call's inputs at once, and a chance to replace them before
 they flow on. Each Function node has one output, so one node per input would
 see the inputs' gradients one at a time. Instead the inputs that require grad
-are joined into one flat tensor by a ``HookJoin`` node and split back into
-copies by ``HookSplit`` nodes, and the module's forward runs on the copies.
-The backward pass then sums the gradients of all inputs into the joined
-tensor's gradient, and a tensor hook (``Tensor.register_hook``) on it calls
-the module's hooks once with all of them. The outputs are routed the same
+are joined into one flat tensor by ``cat`` and sliced back into copies, and
+the module's forward runs on the copies. The backward pass then collects the
+gradients of all inputs in the joined tensor's gradient, and a tensor hook
+(``Tensor.register_hook``) on it calls the module's hooks once with all of
+them. The joined tensor is built from existing operations, so these extra
+steps appear in the graph and the backward trace as ``ReshapeBackward``,
+``CatBackward`` and ``GetItemBackward`` nodes. The outputs are routed the same
 way, so that every ``grad_output`` is known by then.
 """
 
 from __future__ import annotations
 
-import warnings
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +30,6 @@ import numpy as np
 
 from tinygrad_edu.creation import zeros
 from tinygrad_edu.errors import GraphError, warn_caller
-from tinygrad_edu.function import Function
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.hooks import RemovableHandle
 from tinygrad_edu.ops.shape import cat
@@ -159,74 +158,39 @@ def _run_after_error(
     try:
         _run_forward_hook(entry, module, args, kwargs, result)
     except Exception as error:
-        warnings.warn(
+        warn_caller(
             "a module forward hook with always_call=True raised an error, which "
             f"was ignored because forward had already raised: {error}",
             RuntimeWarning,
-            stacklevel=2,
         )
 
 
 # Routing gradients through one node --------------------------------------------
 
 
-class HookJoin(Function):
-    """y = concat(ravel(x_i) for each i); grad x_i = y's slice i, in x_i's shape.
+# (start, stop, shape): where one tensor lies in the joined flat tensor.
+Piece = tuple[int, int, tuple[int, ...]]
 
-    The slices are the gradient of each input, so a tensor hook on y sees them
-    all in one call.
+
+def _join_and_split(tensors: list[Tensor]) -> tuple[Tensor, list[Tensor], list[Piece]]:
+    """Join ``tensors`` into one flat tensor and compute a copy of each from it.
+
+    The join is one ``cat`` node, so the gradients of all the copies add up
+    in its gradient. The tensors are cast to their common dtype for the join,
+    and each copy is cast back to its tensor's dtype.
     """
+    dtype = np.result_type(*[tensor.dtype for tensor in tensors])
+    joined = cat([tensor.reshape(-1).to(dtype) for tensor in tensors])
 
-    @staticmethod
-    def forward(ctx: Any, *arrays: np.ndarray) -> np.ndarray:
-        ctx.pieces = []
-        start = 0
-        for array in arrays:
-            ctx.pieces.append((start, start + array.size, array.shape))
-            start += array.size
-        # Indices of inputs whose gradient a backward hook replaced with None.
-        ctx.dropped = frozenset()
-        return np.concatenate([array.ravel() for array in arrays])
-
-    @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor | None, ...]:
-        return tuple(
-            None if index in ctx.dropped else grad_output[start:stop].reshape(shape)
-            for index, (start, stop, shape) in enumerate(ctx.pieces)
-        )
-
-
-class HookSplit(Function):
-    """y = joined[start:stop] reshaped; grad joined = grad y at that slice, else 0.
-
-    The output is cast back to the dtype of the input it copies.
-    """
-
-    @staticmethod
-    def forward(
-        ctx: Any, joined: np.ndarray, start: int, shape: tuple[int, ...], dtype: Any
-    ) -> np.ndarray:
-        size = int(np.prod(shape, dtype=np.int64))
-        ctx.start, ctx.stop, ctx.total = start, start + size, joined.size
-        # astype copies, so the result shares no memory with the input.
-        return joined[start : start + size].reshape(shape).astype(dtype)
-
-    @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor | None, ...]:
-        before = zeros(ctx.start, dtype=grad_output.dtype)
-        after = zeros(ctx.total - ctx.stop, dtype=grad_output.dtype)
-        return cat([before, grad_output.reshape(-1), after]), None, None, None
-
-
-def _join_and_split(tensors: list[Tensor]) -> tuple[Tensor, list[Tensor]]:
-    """Return the joined tensor and one copy of each tensor computed from it."""
-    joined = HookJoin.apply(*tensors)
-    pieces = joined.grad_fn.pieces  # type: ignore[union-attr]
-    copies = [
-        HookSplit.apply(joined, start, shape, tensor.dtype)
-        for (start, _, shape), tensor in zip(pieces, tensors, strict=True)
-    ]
-    return joined, copies
+    pieces: list[Piece] = []
+    copies = []
+    start = 0
+    for tensor in tensors:
+        stop = start + tensor.numel()
+        pieces.append((start, stop, tensor.shape))
+        copies.append(joined[start:stop].reshape(tensor.shape).to(tensor.dtype))
+        start = stop
+    return joined, copies, pieces
 
 
 def _positions_needing_grad(values: tuple[Any, ...]) -> list[int]:
@@ -240,8 +204,9 @@ def _positions_needing_grad(values: tuple[Any, ...]) -> list[int]:
 class _BackwardHookCall:
     """The full backward hooks of one module call and the gradients seen so far.
 
-    It holds no reference to a tensor or node of the graph (only a weak one to
-    the inputs' join node), so the graph stays free of reference cycles.
+    The graph's nodes keep this object alive through the hooks registered on
+    them, so it stores no tensor or node of the graph itself, which keeps the
+    graph free of reference cycles.
     """
 
     def __init__(self, module: Any, hooks: list[Callable[..., Any]]) -> None:
@@ -249,10 +214,9 @@ class _BackwardHookCall:
         self.hooks = hooks
         self.input_count = 0
         self.input_positions: list[int] | None = None
-        self.input_pieces: list[tuple[int, int, tuple[int, ...]]] = []
+        self.input_pieces: list[Piece] = []
         self.input_dtypes: dict[int, Any] = {}
         self.zero_inputs: dict[int, tuple[tuple[int, ...], Any]] = {}
-        self.input_node: Callable[[], Function | None] = lambda: None
         self.output_count = 0
         self.output_positions: list[int] = []
         self.captured: dict[int, Tensor] = {}
@@ -260,7 +224,7 @@ class _BackwardHookCall:
 
     def route_inputs(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``args`` with the tensors that require grad routed through
-        one HookJoin node, whose gradient hook calls the module's hooks."""
+        one joined tensor, whose gradient hook calls the module's hooks."""
         self.input_count = len(args)
         positions = _positions_needing_grad(args)
         if not positions or not is_grad_enabled():
@@ -272,9 +236,8 @@ class _BackwardHookCall:
                 self.zero_inputs[index] = (arg.shape, arg.dtype)
         self.input_dtypes = {index: args[index].dtype for index in positions}
 
-        joined, copies = _join_and_split([args[index] for index in positions])
-        self.input_pieces = list(joined.grad_fn.pieces)  # type: ignore[union-attr]
-        self.input_node = weakref.ref(joined.grad_fn)  # type: ignore[arg-type]
+        tensors = [args[index] for index in positions]
+        joined, copies, self.input_pieces = _join_and_split(tensors)
         joined.register_hook(self._on_input_grads)
         routed = list(args)
         for index, copy in zip(positions, copies, strict=True):
@@ -282,7 +245,7 @@ class _BackwardHookCall:
         return tuple(routed)
 
     def route_outputs(self, result: Any) -> Any:
-        """Return ``result`` with its tensors routed through one HookJoin node,
+        """Return ``result`` with its tensors routed through one joined tensor,
         so that every output's gradient is captured before the inputs' hook."""
         if not isinstance(result, (Tensor, tuple)):
             warn_caller(
@@ -299,7 +262,8 @@ class _BackwardHookCall:
 
         self.output_count = len(outputs)
         self.output_positions = positions
-        joined, copies = _join_and_split([outputs[index] for index in positions])
+        tensors = [outputs[index] for index in positions]
+        joined, copies, _ = _join_and_split(tensors)
         for number, copy in enumerate(copies):
             copy.register_hook(self._capture_grad_output(number))
         joined.register_hook(self._on_output_grads)
@@ -344,10 +308,9 @@ class _BackwardHookCall:
 
     def _on_input_grads(self, grad: Tensor) -> Tensor | None:
         """Call the module's hooks; return the joined replacement, if any."""
-        node = self.input_node()
-        if self.grad_outputs is None or node is None:
+        if self.grad_outputs is None:
             # The gradient reached the inputs without passing through the
-            # outputs (as in a second-order backward), so there is no report.
+            # outputs (as in a second-order backward), so the module's hooks are not called.
             return None
 
         grad_input = self._split_input_grads(grad)
@@ -366,10 +329,9 @@ class _BackwardHookCall:
             replaced = True
 
         self.grad_outputs = None
-        node.dropped = frozenset()  # type: ignore[attr-defined]
         if not replaced:
             return None
-        return self._join_replacements(grad_input, grad, node)
+        return self._join_replacements(grad_input, grad)
 
     def _split_input_grads(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         """Return one gradient per forward argument, as PyTorch passes them.
@@ -386,21 +348,15 @@ class _BackwardHookCall:
             grads[index] = grad[start:stop].reshape(shape).to(self.input_dtypes[index])
         return tuple(grads)
 
-    def _join_replacements(
-        self, grad_input: tuple[Any, ...], grad: Tensor, node: Function
-    ) -> Tensor:
-        """Return the replacement gradients as one joined tensor.
-
-        A None replacement becomes zeros here, and the join node's backward
-        passes None for it, so that input gets no gradient at all.
-        """
+    def _join_replacements(self, grad_input: tuple[Any, ...], grad: Tensor) -> Tensor:
+        """Return the replacement gradients as one joined tensor."""
         parts = []
-        dropped = set()
         for number, index in enumerate(self.input_positions or []):
             start, stop, shape = self.input_pieces[number]
             value = grad_input[index]
             if value is None:
-                dropped.add(number)
+                # NOTE: PyTorch gives such an input no gradient at all, but a
+                # gradient hook can only replace a tensor, so it gets zeros.
                 parts.append(zeros(stop - start, dtype=grad.dtype))
                 continue
             if not isinstance(value, Tensor) or value.shape != shape:
@@ -412,7 +368,6 @@ class _BackwardHookCall:
                 )
             parts.append(value.reshape(-1).to(grad.dtype))
 
-        node.dropped = frozenset(dropped)  # type: ignore[attr-defined]
         return cat(parts)
 
 

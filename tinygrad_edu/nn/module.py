@@ -142,8 +142,9 @@ class Module:
         per positional argument of ``forward``: the gradient with respect to a
         Tensor argument (zeros for one that does not require grad), and None
         for other arguments. The hook may return None, or a replacement tuple
-        of the same length, whose entries (a Tensor of the input's shape, or
-        None for no gradient) flow on to the inputs. If no input requires
+        of the same length, whose entries flow on to the inputs: a Tensor of
+        the input's shape, or None. Unlike PyTorch, which then passes no
+        gradient, None passes zeros. If no input requires
         grad, the hook runs once the output gradients are known, gets None
         for every input and must return None.
 
