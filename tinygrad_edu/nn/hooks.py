@@ -310,7 +310,7 @@ class _BackwardHookCall:
         """Call the module's hooks; return the joined replacement, if any."""
         if self.grad_outputs is None:
             # The gradient reached the inputs without passing through the
-            # outputs (as in a second-order backward), so the module's hooks are not called.
+            # outputs (as in a second-order backward), so no hook is called.
             return None
 
         grad_input = self._split_input_grads(grad)
