@@ -34,7 +34,7 @@ from tinygrad_edu.ops.selection import maximum, minimum, where
 from tinygrad_edu.ops.shape import cat, stack
 from tinygrad_edu.random import manual_seed
 from tinygrad_edu.serialization import load, save
-from tinygrad_edu import autograd, data, nn, optim  # noqa: E402 (after Tensor)
+from tinygrad_edu import autograd, data, nn, optim, viz  # noqa: E402 (after Tensor)
 
 __version__ = "0.1.0"
 
@@ -70,6 +70,7 @@ __all__ = [
     "set_grad_enabled",
     "stack",
     "tensor",
+    "viz",
     "where",
     "zeros",
     "zeros_like",
