@@ -245,6 +245,23 @@ CASES = [
         id="cross_entropy_float_target",
     ),
     pytest.param(
+        lambda w: w.model(Tensor(np.zeros((6, 7), dtype=np.float32))),
+        ShapeError,
+        [
+            "Sequential layer (0)",
+            "Linear(in_features=4, out_features=5, bias=True)",
+            "(*, 4)",
+            "(6, 7)",
+        ],
+        id="sequential_wrong_feature_count",
+    ),
+    pytest.param(
+        lambda w: w.model[2](w.x),
+        ShapeError,
+        ["Linear(in_features=5, out_features=3, bias=True)", "(*, 5)", "(6, 4)"],
+        id="linear_wrong_feature_count",
+    ),
+    pytest.param(
         lambda w: Tensor([[1.0, 2.0], [3.0]]),
         ValueError,
         ["tensor", "same length"],
@@ -375,3 +392,16 @@ def test_fixture_has_grads_and_momentum(world):
     before = take_snapshot(world)
     assert all(grad is not None for grad in before.grads.values())
     assert len(before.optimizer_state["state"]) == 4
+
+
+def test_sequential_error_names_nested_layer():
+    inner = nn.Sequential(nn.Linear(4, 3), nn.Linear(4, 2))
+    model = nn.Sequential(nn.Linear(4, 4), nn.Sigmoid(), inner)
+
+    with pytest.raises(ShapeError) as info:
+        model(Tensor(np.zeros((2, 4), dtype=np.float32)))
+
+    message = str(info.value)
+    assert message.startswith("Sequential layer (2): Sequential layer (1): Linear(")
+    assert "in_features=4, out_features=2" in message
+    assert "got shape (2, 3)" in message

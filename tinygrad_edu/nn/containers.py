@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from tinygrad_edu.errors import TinygradEduError
 from tinygrad_edu.nn.module import Module, _indent
 
 
@@ -97,6 +98,10 @@ class Sequential(_IndexedModules):
         - Output: what the last module returns. An empty Sequential returns
           its input.
 
+    An error that tinygrad_edu raises inside a layer gets the layer's name
+    prepended, as in ``Sequential layer (2): Linear(...) expects ...``, so
+    that the message names the layer that failed. Its class does not change.
+
     Example:
         >>> model = Sequential(Linear(4, 8), ReLU(), Linear(8, 1))
         >>> model[0]
@@ -122,9 +127,23 @@ class Sequential(_IndexedModules):
         return list(self._modules.values())[self._position(index)]
 
     def forward(self, input: Any) -> Any:
-        for module in self:
-            input = module(input)
+        for name, module in self._modules.items():
+            try:
+                input = module(input)
+            except TinygradEduError as error:
+                _prepend_to_message(error, f"Sequential layer ({name}): ")
+                raise
         return input
+
+
+def _prepend_to_message(error: TinygradEduError, prefix: str) -> None:
+    """Prepend ``prefix`` to the message of ``error``, keeping the same object.
+
+    Changing ``args`` in place keeps the error's class and traceback, so a bare
+    ``raise`` re-raises it unchanged apart from the message.
+    """
+    if error.args and isinstance(error.args[0], str):
+        error.args = (prefix + error.args[0], *error.args[1:])
 
 
 class ModuleList(_IndexedModules):

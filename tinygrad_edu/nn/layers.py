@@ -85,10 +85,11 @@ class Linear(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim == 0 or input.shape[-1] != self.in_features:
+            # The layer's repr line names it as print(model) shows it.
             raise ShapeError(
-                f"Linear(in_features={self.in_features}, out_features="
-                f"{self.out_features}) expects input of shape (*, {self.in_features}), "
-                f"got shape {input.shape}; its weight has shape {self.weight.shape}"
+                f"{type(self).__name__}({self.extra_repr()}) expects input of shape "
+                f"(*, {self.in_features}), got shape {input.shape}; its weight has "
+                f"shape {self.weight.shape}"
             )
         return F.linear(input, self.weight, self.bias)
 
