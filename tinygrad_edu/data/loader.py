@@ -8,6 +8,7 @@ return a ``Split`` of NumPy arrays that can be passed straight to it.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,7 +105,8 @@ class BatchLoader:
         self.drop_last = bool(drop_last)
 
         # A seeded loader owns its generator, so the orders of successive
-        # epochs depend only on the seed and the number of passes made so far.
+        # epochs depend only on the seed and the number of passes made so far,
+        # or on the state that load_state_dict restored.
         self._generator = None if seed is None else np.random.default_rng(seed)
 
     @property
@@ -142,12 +144,86 @@ class BatchLoader:
             stop = min(start + self.batch_size, self.num_samples)
             yield slice(start, stop) if order is None else order[start:stop]
 
+    def state_dict(self) -> dict[str, Any]:
+        """Return the state of the loader's own generator, to resume shuffling.
+
+        A new loader built with the same arguments and given this state by
+        ``load_state_dict`` draws the same orders, pass for pass, as this
+        loader will from now on. Save the state between passes: one saved
+        during a pass resumes at the start of the next pass. The dict contains
+        only str keys, ints and strs, so ``tinygrad_edu.save`` can store it in
+        a checkpoint.
+
+        Returns:
+            ``{"generator": state}`` with the NumPy ``bit_generator.state`` of
+            the loader's generator, or ``{"generator": None}`` for a loader
+            built without a seed, whose orders come from the shared generator
+            that ``manual_seed`` controls.
+        """
+        if self._generator is None:
+            return {"generator": None}
+        return {"generator": copy.deepcopy(self._generator.bit_generator.state)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state returned by ``state_dict``.
+
+        The loader is unchanged when an error is raised.
+
+        Raises:
+            TypeError: if ``state_dict`` is not a dict.
+            ValueError: if it has no ``"generator"`` entry, if it has a
+                generator state but this loader was built without a seed (or
+                the reverse), or if the state is not a valid state of NumPy's
+                default bit generator.
+        """
+        if not isinstance(state_dict, dict):
+            raise TypeError(
+                "BatchLoader.load_state_dict expects the dict returned by "
+                f"state_dict(), got {type(state_dict).__name__}"
+            )
+        if "generator" not in state_dict:
+            raise ValueError(
+                "BatchLoader.load_state_dict: the state has no 'generator' entry; "
+                f"got the keys {sorted(map(str, state_dict))}"
+            )
+
+        state = state_dict["generator"]
+        if state is None and self._generator is not None:
+            raise ValueError(
+                "BatchLoader.load_state_dict: the state comes from a loader built "
+                "without a seed, but this loader has one. Build both loaders with "
+                "the same arguments."
+            )
+        if state is not None and self._generator is None:
+            raise ValueError(
+                "BatchLoader.load_state_dict: the state comes from a loader built "
+                "with a seed, but this loader has none (seed=None). Build both "
+                "loaders with the same arguments."
+            )
+        if state is not None:
+            self._generator = _generator_from_state(state)
+
     def __repr__(self) -> str:
         return (
             f"BatchLoader(num_arrays={len(self.arrays)}, "
             f"num_samples={self.num_samples}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last})"
         )
+
+
+def _generator_from_state(state: Any) -> np.random.Generator:
+    """Return a new generator set to ``state``, or raise ValueError."""
+    generator = np.random.default_rng()
+    try:
+        generator.bit_generator.state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as error:
+        name = type(generator.bit_generator).__name__
+        raise ValueError(
+            f"BatchLoader.load_state_dict: invalid {name} generator state "
+            f"({type(error).__name__}: {error}). Pass the dict that "
+            "BatchLoader.state_dict() returned."
+        ) from error
+    return generator
 
 
 def _check_batch_size(batch_size: Any) -> None:
