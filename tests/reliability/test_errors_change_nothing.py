@@ -405,3 +405,12 @@ def test_sequential_error_names_nested_layer():
     assert message.startswith("Sequential layer (2): Sequential layer (1): Linear(")
     assert "in_features=4, out_features=2" in message
     assert "got shape (2, 3)" in message
+
+
+def test_repeated_param_in_group_warns(world):
+    # PyTorch 2.13 warns here rather than raising, and so does SGD. A
+    # parameter repeated across groups raises (see param_in_two_groups).
+    weight = world.model[0].weight
+
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        optim.SGD([weight, weight], lr=0.1)
