@@ -14,9 +14,9 @@ its float32 rounding error grows with the length: about 1e-4 relative
 after 1,000 ops. It shrinks by about 0.9 per three ops and underflows to 0
 after some 2,000 ops, so it is compared meaningfully only on shorter chains.
 
-Float32 sums taken in another order (PyTorch calls MKL, NumPy OpenBLAS)
-differ in the last bits; these tolerances leave room for that and for
-nothing else.
+Float32 sums taken in another order differ in the last bits, for example
+between PyTorch's MKL and NumPy's OpenBLAS. The tolerances leave room for
+that, and a wrong gradient in any one element still exceeds them.
 """
 
 from __future__ import annotations

@@ -88,7 +88,7 @@ def overhead_table(systems: list[System], settings: Settings) -> Table:
 
 
 def chain_tables(systems: list[System], settings: Settings) -> list[Table]:
-    """Time chains of growing length; check time per node stays constant."""
+    """Time chains of growing length and compare their time per node."""
     table = Table(
         "Chain of N elementwise ops: time and memory per node",
         ["N", "system", "per node (median)", "per node (min)", "× ref (median)"]
@@ -124,7 +124,11 @@ def _time_chain(
     systems: list[System], length: int, settings: Settings
 ) -> tuple[dict[str, Timing], dict[str, str], str]:
     functions, failures, agreement = run_chains(systems, length)
-    repeats = 10 if length <= 10_000 else 5 if length <= 100_000 else 3
+    repeats = 3
+    if length <= 100_000:
+        repeats = 5
+    if length <= 10_000:
+        repeats = 10
     plan = settings.plan(repeats, 0.1, warmup=0)
     return time_interleaved(functions, plan), failures, agreement
 

@@ -1,7 +1,8 @@
 """The machine and software that a run measured, and the BLAS thread count.
 
 The BLAS library, its kernel and its thread count come from threadpoolctl,
-which is optional: without it the suite says so and cannot set threads.
+which is optional. Without it, the suite prints that they are unknown, and
+it cannot set the thread count.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ BLAS_VARIABLES = (
 
 
 def cpu_model() -> str:
-    """Return the CPU's model name from /proc/cpuinfo, or what platform knows."""
+    """Return the CPU's model name from /proc/cpuinfo, else from ``platform``."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
             for line in cpuinfo:

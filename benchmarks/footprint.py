@@ -90,11 +90,11 @@ def import_table(settings: Settings) -> Table:
         return table
 
     _add_import_rows(table, runs)
-    count = "one fresh interpreter"
-    if len(runs) > 1:
-        count = f"the median of {len(runs)} fresh interpreters"
+    count = "One run" if len(runs) == 1 else f"Median of {len(runs)} runs"
     extras = ", ".join(OPTIONAL_MODULES)
-    table.notes.append(f"Measured in {count}; the extras looked for are {extras}.")
+    table.notes.append(
+        f"{count}, each in a fresh interpreter; the extras looked for are {extras}."
+    )
     return table
 
 

@@ -1,6 +1,6 @@
 """Memory measurements: tracemalloc peaks, resident-set peaks, import cost.
 
-Two measures, because neither sees everything:
+Two measures, because neither counts everything:
 
 - tracemalloc's peak counts the bytes allocated through Python's allocators
   and NumPy's array buffers (NumPy reports them to tracemalloc) since

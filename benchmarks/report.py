@@ -15,7 +15,7 @@ MISSED = "missed"
 class Table:
     """One workload's results.
 
-    ``rows`` holds the printed cells; ``records`` holds the same results as
+    ``rows`` contains the printed cells, and ``records`` the same results as
     numbers, one dict per row, for ``--json``.
     """
 

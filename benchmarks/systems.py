@@ -39,7 +39,7 @@ class System:
     """One system under test, and how to build its workloads.
 
     ``numpy_memory`` is True when all its arrays are NumPy arrays, whose
-    allocations tracemalloc sees.
+    allocations tracemalloc counts.
     """
 
     name: str

@@ -24,8 +24,8 @@ from benchmarks.systems import System
 from benchmarks.timing import time_interleaved
 from benchmarks.workloads import TOOL_TARGET, Settings, mlp_setup
 
-# Where each tool would live, as (module, attribute). The version check is
-# measured; the others are reported as not implemented until they exist.
+# The (module, attribute) of each tool that the suite cannot measure yet. A
+# tool found there is reported as existing, otherwise as not implemented.
 VERSION_CHECK = ("tinygrad_edu.function", "_check_version")
 PLANNED_TOOLS = {
     "anomaly mode": [("tinygrad_edu.autograd", "detect_anomaly")],
