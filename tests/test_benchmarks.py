@@ -16,6 +16,7 @@ from benchmarks import agreement, reference, systems, workloads
 from benchmarks.memory import traced_peak
 from benchmarks.report import Table
 from benchmarks.run import parse_args
+from benchmarks.without import BuildError, Removal, build, without
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 NUMPY_PEERS = "mygrad,autograd"  # skipped with a note where not installed
@@ -147,3 +148,37 @@ def test_table_rejects_wrong_cell_count() -> None:
 def test_parse_args_rejects_unknown_peer() -> None:
     with pytest.raises(SystemExit):
         parse_args(["--peers", "jax"])
+
+
+class _Sample:
+    """A class whose ``total`` has statements for three switched-off tools."""
+
+    def total(self, values: list[int]) -> int:
+        result = 0
+        if self.debug:
+            result += 100
+        for value in self.extra:
+            result += value
+        for value in values:
+            result += value
+            self.log.append(value)
+        return result
+
+
+def test_without_removes_tool_statements() -> None:
+    removal = Removal(_Sample.__module__, "_Sample.total", ("debug", "extra", "log"))
+    total = without([removal], lambda: _Sample().total([1, 2]))
+    assert total() == 3
+
+
+def test_without_restores_original_method() -> None:
+    removal = Removal(_Sample.__module__, "_Sample.total", ("debug", "extra", "log"))
+    without([removal], lambda: _Sample().total([1, 2]))()
+    with pytest.raises(AttributeError):
+        _Sample().total([1, 2])
+
+
+def test_build_rejects_unmentioned_names() -> None:
+    removal = Removal(_Sample.__module__, "_Sample.total", ("missing",))
+    with pytest.raises(BuildError, match="mentions none of missing"):
+        build(removal)
