@@ -10,7 +10,8 @@ modules, in the order a run uses them:
 - ``agreement``: the check that every system computes the same numbers;
 - ``timing`` and ``memory``: the measurements;
 - ``training``, ``chains``, ``footprint`` and ``tools``: one table per
-  workload;
+  workload, with ``without`` building the library minus a tool for
+  ``tools``;
 - ``environment``, ``report`` and ``run``: the machine, the tables and the
   command line.
 """
