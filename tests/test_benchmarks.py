@@ -12,13 +12,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import agreement, reference, systems, workloads
-from benchmarks.memory import traced_peak
-from benchmarks.report import Table
-from benchmarks.run import parse_args
-from benchmarks.without import BuildError, Removal, build, without
-
 REPOSITORY = Path(__file__).resolve().parent.parent
+# benchmarks/ is not an installed package. "python -m pytest" puts the
+# repository root on sys.path, but a bare "pytest" does not.
+if str(REPOSITORY) not in sys.path:
+    sys.path.insert(0, str(REPOSITORY))
+
+from benchmarks import agreement, reference, systems, workloads  # noqa: E402
+from benchmarks.memory import traced_peak  # noqa: E402
+from benchmarks.report import Table  # noqa: E402
+from benchmarks.run import parse_args  # noqa: E402
+from benchmarks.without import BuildError, Removal, build, without  # noqa: E402
+
 NUMPY_PEERS = "mygrad,autograd"  # skipped with a note where not installed
 
 
