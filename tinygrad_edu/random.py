@@ -5,9 +5,13 @@ other is grad mode). ``manual_seed`` replaces the generator, so a seeded program
 draws the same numbers on every run.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
-_generator = np.random.default_rng()
+# Made on first use: importing numpy.random costs several MiB, and a program
+# that never draws a random number should not pay for it.
+_generator: np.random.Generator | None = None
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -31,5 +35,13 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 
 def default_generator() -> np.random.Generator:
-    """Return the shared generator that ``manual_seed`` last seeded."""
+    """Return the shared generator that ``manual_seed`` last seeded.
+
+    Without a ``manual_seed`` call, the generator is seeded from the operating
+    system on first use.
+    """
+    global _generator
+
+    if _generator is None:
+        _generator = np.random.default_rng()
     return _generator
