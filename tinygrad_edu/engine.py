@@ -275,20 +275,21 @@ def backward_seed(tensor: Tensor, gradient: Any, caller: str) -> Tensor:
             "there is nothing to differentiate. Set requires_grad=True on the "
             "inputs, and do not compute the output inside no_grad()."
         )
-    if tensor.numel() == 1 and not np.isfinite(tensor._array).all():
-        warn_caller(
-            f"{caller}: the loss is {tensor.item()}, so every gradient computed "
-            "from it is non-finite. Training has diverged or hit an invalid "
-            "value: lower the learning rate, or find the operation with "
-            "tinygrad_edu.autograd.detect_anomaly().",
-            RuntimeWarning,
-        )
     if gradient is None:
         if tensor.numel() != 1:
             raise GraphError(
                 f"{caller}: a gradient can be created implicitly only for a tensor "
                 f"with one element, but this one has shape {tensor.shape}. Pass "
                 "gradient= with the same shape, or reduce it first (.sum())."
+            )
+        if not np.isfinite(tensor._array).all():
+            # An implicit gradient means the tensor is a loss: say it diverged.
+            warn_caller(
+                f"{caller}: the loss is {tensor.item()}, so every gradient computed "
+                "from it is non-finite. Training has diverged or hit an invalid "
+                "value: lower the learning rate, or find the operation with "
+                "tinygrad_edu.autograd.detect_anomaly().",
+                RuntimeWarning,
             )
         return Tensor._make(np.ones(tensor.shape, dtype=tensor.dtype))
 
