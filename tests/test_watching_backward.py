@@ -54,7 +54,7 @@ def test_hook_on_tensor_without_grad_raises():
 def test_hook_returning_wrong_shape_raises():
     x = _leaf([1.0, 2.0])
     x.register_hook(lambda grad: grad.sum())
-    with pytest.raises(GraphError, match="same shape"):
+    with pytest.raises(GraphError, match="a replacement must keep both"):
         (x * 2).sum().backward()
 
 
@@ -165,3 +165,37 @@ def test_safe_where_pattern_gives_finite_gradient():
     with detect_anomaly():
         tg.where(x > 0, safe.sqrt(), 0.0).sum().backward()
     assert x.grad.tolist() == [0.0, 0.25]
+
+
+def test_hook_changing_dtype_raises():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda grad: grad.double())
+    with pytest.raises(GraphError, match="dtype"):
+        (x * 2).sum().backward()
+
+
+def test_hook_returning_array_names_type():
+    x = _leaf([1.0, 2.0])
+    x.register_hook(lambda grad: np.ones(2))
+    with pytest.raises(GraphError, match="returned a ndarray"):
+        (x * 2).sum().backward()
+
+
+def test_register_hook_rejects_non_callable():
+    with pytest.raises(TypeError, match="function of the gradient"):
+        _leaf([1.0]).register_hook(5)
+
+
+def test_trace_rule_has_no_backquotes():
+    x = _leaf([2.0])
+    with trace() as recorded:
+        x.sum().backward()
+    assert "``" not in recorded.steps[0].rule
+
+
+def test_nested_traces_both_record():
+    x = _leaf([2.0])
+    with trace() as outer, trace() as inner:
+        (x * 3).sum().backward()
+    assert len(outer.steps) == 2
+    assert len(inner.steps) == 2

@@ -176,11 +176,17 @@ def _apply_hook(hook: Any, grad: Tensor) -> Tensor:
     replacement = hook(grad)
     if replacement is None:
         return grad
-    if not isinstance(replacement, Tensor) or replacement.shape != grad.shape:
+    if not isinstance(replacement, Tensor):
         raise GraphError(
-            f"a gradient hook returned {type(replacement).__name__} of shape "
-            f"{getattr(replacement, 'shape', None)}, but the gradient has shape "
-            f"{grad.shape}; return None or a Tensor of the same shape"
+            f"gradient hook {hook!r} returned a {type(replacement).__name__}; "
+            "return None to keep the gradient, or a Tensor to replace it"
+        )
+    if replacement.shape != grad.shape or replacement.dtype != grad.dtype:
+        raise GraphError(
+            f"gradient hook {hook!r} returned a Tensor of shape "
+            f"{replacement.shape} and dtype {replacement.dtype}, but the gradient "
+            f"has shape {grad.shape} and dtype {grad.dtype}; a replacement must "
+            "keep both, as in PyTorch"
         )
     return replacement
 

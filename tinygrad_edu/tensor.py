@@ -228,6 +228,11 @@ class Tensor(InPlaceMethods):
         Raises:
             GraphError: if this tensor does not require grad.
         """
+        if not callable(hook):
+            raise TypeError(
+                f"register_hook expects a function of the gradient, got "
+                f"{type(hook).__name__}"
+            )
         if not self.requires_grad:
             raise GraphError(
                 "cannot register a hook on a tensor that does not require grad; "

@@ -46,6 +46,7 @@ class BackwardTrace:
     """The steps recorded inside a ``trace()`` block, in the order they ran."""
 
     steps: list[TraceStep] = field(default_factory=list)
+    _previous: BackwardTrace | None = field(default=None, repr=False, compare=False)
 
     def __enter__(self) -> BackwardTrace:
         self._previous = _state.trace
@@ -61,7 +62,12 @@ class BackwardTrace:
         grad_output: Tensor,
         passed: list[tuple[int, Tensor, str | None]],
     ) -> None:
-        """Append the step that ``node``'s backward just took."""
+        """Append the step that ``node``'s backward just took.
+
+        An enclosing trace block records the step too.
+        """
+        if self._previous is not None:
+            self._previous.record(node, grad_output, passed)
         self.steps.append(
             TraceStep(
                 operation=node.name(),
@@ -98,8 +104,11 @@ def active_trace() -> BackwardTrace | None:
 
 def _rule_of(node: Function) -> str:
     """Return the first line of the operation's docstring, which states its rule."""
-    doc = type(node).__doc__ or ""
-    return doc.strip().splitlines()[0] if doc.strip() else type(node).__name__
+    doc = (type(node).__doc__ or "").strip()
+    if not doc:
+        return type(node).__name__
+    # Docstrings mark code with double backquotes, which read as noise in a log.
+    return doc.splitlines()[0].replace("``", "")
 
 
 def _short(array: np.ndarray) -> str:

@@ -204,3 +204,23 @@ def test_check_module_reports_broken_layer():
 def test_strategies_default_to_float64_away_from_zero(x):
     assert x.dtype == np.float64
     assert np.all(np.abs(x.detach().numpy()) >= 0.1)
+
+
+def test_check_module_rejects_function():
+    with pytest.raises(TypeError, match="nn.Module"):
+        check_module(lambda x: x, tensors(shape=(2, 3)))
+
+
+def test_check_module_rejects_tensor_inputs():
+    with pytest.raises(TypeError, match="strategy"):
+        check_module(nn.Linear(3, 2), Tensor(np.ones((2, 3))))
+
+
+class _ArgmaxLayer(nn.Module):
+    def forward(self, x):
+        return x.argmax(1)
+
+
+def test_check_module_rejects_integer_output():
+    with pytest.raises(TypeError, match="int64"):
+        check_module(_ArgmaxLayer(), tensors(shape=(2, 3)), max_examples=2)

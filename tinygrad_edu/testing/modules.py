@@ -41,7 +41,10 @@ def check_module(
 
     Raises:
         GradcheckError: for the minimal failing input.
+        TypeError: if ``module`` is not a module, ``inputs`` is not a
+            strategy, or the module's output is not floating-point.
     """
+    _check_arguments(module, inputs)
     module.double()
     named = list(module.named_parameters())
     names = [name for name, _ in named]
@@ -53,6 +56,7 @@ def check_module(
     def run(x: Any) -> None:
         x = x if isinstance(x, Tensor) else Tensor(x)
         x = Tensor(x.detach().numpy().astype("float64"), requires_grad=True)
+        _check_output(module(x))
         try:
             gradcheck(
                 lambda value, *_: module(value),
@@ -69,3 +73,28 @@ def check_module(
     if max_examples is not None:
         test = settings(max_examples=max_examples)(test)
     test()
+
+
+def _check_arguments(module: Any, inputs: Any) -> None:
+    if not (callable(module) and hasattr(module, "named_parameters")):
+        raise TypeError(
+            f"check_module expects an nn.Module, got {type(module).__name__}; "
+            "for a plain function of tensors, use gradcheck"
+        )
+    if not isinstance(inputs, st.SearchStrategy):
+        raise TypeError(
+            f"check_module expects a Hypothesis strategy of inputs, got "
+            f"{type(inputs).__name__}; use for example "
+            "tinygrad_edu.testing.strategies.tensors(shape=(4, 3))"
+        )
+
+
+def _check_output(output: Any) -> None:
+    outputs = [output] if isinstance(output, Tensor) else list(output)
+    for position, tensor in enumerate(outputs):
+        if not isinstance(tensor, Tensor) or tensor.dtype.kind != "f":
+            found = getattr(tensor, "dtype", type(tensor).__name__)
+            raise TypeError(
+                f"check_module: output {position} of the module is {found}, but "
+                "gradients exist only for floating-point Tensor outputs"
+            )
