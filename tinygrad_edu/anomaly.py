@@ -1,4 +1,4 @@
-"""Anomaly mode: stop at the first NaN or infinity, and say where it came from.
+"""Anomaly mode: stop at the first NaN or infinity, and report where it came from.
 
 Inside ``detect_anomaly()``, every operation checks its forward output and
 every backward step checks the gradients it passes on. The first non-finite

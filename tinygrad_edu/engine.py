@@ -289,7 +289,7 @@ def backward_seed(tensor: Tensor, gradient: Any, caller: str) -> Tensor:
                 "gradient= with the same shape, or reduce it first (.sum())."
             )
         if not np.isfinite(tensor._array).all():
-            # An implicit gradient means the tensor is a loss: say it diverged.
+            # An implicit gradient means the tensor is a loss, so warn that it diverged.
             warn_caller(
                 f"{caller}: the loss is {tensor.item()}, so every gradient computed "
                 "from it is non-finite. Training has diverged or hit an invalid "

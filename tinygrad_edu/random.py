@@ -1,6 +1,6 @@
 """The random number generator shared by initialisers, shuffling and sampling.
 
-This module holds one of the two pieces of global state in the library (the
+This module contains one of the two pieces of global state in the library (the
 other is grad mode). ``manual_seed`` replaces the generator, so a seeded program
 draws the same numbers on every run.
 """

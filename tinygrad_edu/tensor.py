@@ -218,7 +218,7 @@ class Tensor(InPlaceMethods):
         """Call ``hook(grad)`` each time this tensor's gradient is computed.
 
         The hook may return a Tensor of the same shape, which replaces the
-        gradient from then on, or None to leave it. For a leaf, the hook sees
+        gradient from then on, or None to leave it. For a leaf, the hook receives
         the gradient of one backward pass, summed over all uses, before it is
         added to ``.grad``.
 

@@ -3,7 +3,7 @@
 Inside ``with trace() as t:``, every backward pass appends one ``TraceStep``
 per operation it visits, in the order visited. A step records the operation,
 its local rule, the gradient that arrived and the gradient passed to each
-input. A note says where a gradient was summed back to a broadcast input's
+input. A note states where a gradient was summed back to a broadcast input's
 shape or cast to the input's dtype. ``print(t)`` shows the steps as a
 readable log, and the steps are plain data for tests and notebooks.
 """

@@ -103,7 +103,7 @@ def gradgradcheck(
     """Check the second derivatives of ``fn`` against finite differences.
 
     Runs ``gradcheck`` on the map (x, v) -> v . d fn(x) / dx, whose gradient
-    with respect to x holds the second derivatives. ``v`` is ``grad_outputs``,
+    with respect to x contains the second derivatives. ``v`` is ``grad_outputs``,
     or random float64 tensors from a fixed seed when None.
 
     Returns and raises as ``gradcheck``.
