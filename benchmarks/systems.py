@@ -102,7 +102,9 @@ class TinygradTrainer:
         return loss.item()
 
     def weights(self) -> list[np.ndarray]:
-        return [p.detach().numpy().copy() for p in self.model.parameters()]
+        # clone() first: numpy() on the parameter itself would make later steps
+        # checksum it (see Tensor.numpy), which the timed steps must not pay.
+        return [p.detach().clone().numpy() for p in self.model.parameters()]
 
 
 def tinygrad_chain(length: int) -> ChainFunction:
@@ -176,7 +178,9 @@ class TorchTrainer:
         return loss.item()
 
     def weights(self) -> list[np.ndarray]:
-        return [p.detach().numpy().copy() for p in self.model.parameters()]
+        # clone() first: numpy() on the parameter itself would make later steps
+        # checksum it (see Tensor.numpy), which the timed steps must not pay.
+        return [p.detach().clone().numpy() for p in self.model.parameters()]
 
 
 def torch_chain(length: int) -> ChainFunction:

@@ -41,7 +41,7 @@ import numpy as np
 from tinygrad_edu.anomaly import anomaly_enabled, check_finite_output
 from tinygrad_edu.errors import GraphError, InPlaceError
 from tinygrad_edu.grad_mode import is_grad_enabled, keeps_inputs
-from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.tensor import Tensor, checksum
 
 # The kinds of saved value, so that saved_tensors can rebuild each one.
 _SAVED_INPUT = 0
@@ -68,7 +68,7 @@ class Function:
     input_dtypes: tuple[np.dtype | None, ...] = ()
     inputs: tuple[Any, ...] | None = None
     _to_save: tuple[Any, ...] = ()
-    _saved: tuple[tuple[int, Any, Any], ...] | None = ()
+    _saved: tuple[tuple[int, Any, Any, int | None], ...] | None = ()
     _output: np.ndarray | None = None
     _output_version: Any = None
     _hooks: list[Any] | None = None
@@ -120,14 +120,17 @@ class Function:
             )
 
         tensors: list[Tensor | None] = []
-        for kind, value, version in self._saved:
+        for kind, value, version, saved_checksum in self._saved:
             if kind == _SAVED_INPUT:
                 _check_version(self, value._version, version)
+                _check_untracked_writes(self, value, saved_checksum)
                 tensors.append(value)
             elif kind == _SAVED_OUTPUT:
                 _check_version(self, self._output_version, version)
                 assert self._output is not None, "a saved output is kept"
-                tensors.append(Tensor._make(self._output, self, True))
+                output = Tensor._make(self._output, self, True, self._output_version)
+                _check_untracked_writes(self, output, saved_checksum)
+                tensors.append(output)
             else:
                 tensors.append(None if value is None else Tensor._make(value))
         return tuple(tensors)
@@ -197,18 +200,28 @@ class Function:
         arrays: list[Any],
         result: Tensor,
         raw_out: Any,
-    ) -> tuple[int, Any, Any]:
-        """Classify one saved value as an input, the output or a constant."""
+    ) -> tuple[int, Any, Any, int | None]:
+        """Classify one saved value as an input, the output or a constant.
+
+        Returns (kind, value, version, checksum). The checksum is taken only
+        for a tensor whose array ``numpy()`` handed out, to detect writes
+        through that array.
+        """
         for arg, array in zip(args, arrays, strict=True):
             if value is array and arg is not array:
-                return (_SAVED_INPUT, arg, arg._version.value)
+                return (
+                    _SAVED_INPUT,
+                    arg,
+                    arg._version.value,
+                    _checksum_if_exposed(arg),
+                )
 
         if value is result._array or value is raw_out:
             self._output = result._array
             self._output_version = result._version
-            return (_SAVED_OUTPUT, None, result._version.value)
+            return (_SAVED_OUTPUT, None, result._version.value, None)
 
-        return (_SAVED_CONSTANT, value, None)
+        return (_SAVED_CONSTANT, value, None, None)
 
 
 def _gradient_target(tensor: Tensor) -> Function | Tensor:
@@ -228,6 +241,37 @@ def _shared_version(out: np.ndarray, args: tuple[Any, ...]) -> Any:
         if isinstance(arg, Tensor) and np.may_share_memory(out, arg._array):
             return arg._version
     return None
+
+
+def _checksum_if_exposed(tensor: Tensor) -> int | None:
+    if tensor._version.exposed_checksum is None:
+        return None
+    return checksum(tensor._array)
+
+
+def _check_untracked_writes(
+    node: Function, tensor: Tensor, saved_checksum: int | None
+) -> None:
+    """Raise if a saved tensor was written through an array from ``numpy()``.
+
+    A tensor saved after its array was handed out is compared with its
+    checksum at saving. One saved before is compared through the array that
+    was handed out, with the checksum taken at that moment.
+    """
+    counter = tensor._version
+    if counter.exposed_checksum is None:
+        return
+    if saved_checksum is not None:
+        changed = checksum(tensor._array) != saved_checksum
+    else:
+        assert counter.exposed_array is not None, "an exposed counter has an array"
+        changed = checksum(counter.exposed_array) != counter.exposed_checksum
+    if changed:
+        raise InPlaceError(
+            f"a tensor that {node.name()} saved for backward was changed through "
+            "the NumPy array that .numpy() returned, after it was saved. Change "
+            "it only after backward, or work on a copy (.numpy().copy())."
+        )
 
 
 def _check_version(node: Function, counter: Any, saved_version: int) -> None:

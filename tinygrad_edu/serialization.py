@@ -156,7 +156,7 @@ def _encode(
     from tinygrad_edu.tensor import Tensor
 
     if isinstance(value, Tensor):
-        array = value.detach().numpy()
+        array = value.detach()._array
         return {"type": "tensor", "array": _add_array(array, arrays, location)}
 
     raise TypeError(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import weakref
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -40,12 +41,30 @@ if TYPE_CHECKING:
 
 
 class VersionCounter:
-    """Counts in-place changes of an array, shared by Tensors that alias it."""
+    """Counts in-place changes of an array, shared by Tensors that alias it.
 
-    __slots__ = ("value",)
+    Writes through an array that ``numpy()`` handed out bypass the count, so
+    the first such hand-out also records a checksum of the array. Backward
+    compares it to detect those writes (see ``Function.saved_tensors``).
+    """
+
+    __slots__ = ("value", "exposed_array", "exposed_checksum")
 
     def __init__(self) -> None:
         self.value = 0
+        self.exposed_array: np.ndarray | None = None
+        self.exposed_checksum: int | None = None
+
+    def expose(self, array: np.ndarray) -> None:
+        """Note that ``array`` was handed out, with its checksum at that moment."""
+        if self.exposed_checksum is None:
+            self.exposed_array = array
+            self.exposed_checksum = checksum(array)
+
+
+def checksum(array: np.ndarray) -> int:
+    """Return a CRC-32 of the array's bytes, to detect untracked writes."""
+    return zlib.crc32(np.ascontiguousarray(array).data)
 
 
 class Tensor(InPlaceMethods):
@@ -268,6 +287,11 @@ class Tensor(InPlaceMethods):
     def numpy(self) -> np.ndarray:
         """Return the underlying array; it shares memory with this tensor.
 
+        A write through the array to a value that a graph saved for backward
+        makes that backward raise, as an in-place method would. The check
+        compares checksums, so it costs time only for tensors that were
+        handed out this way.
+
         Raises:
             GraphError: if the tensor requires grad; call ``.detach()`` first.
         """
@@ -277,6 +301,7 @@ class Tensor(InPlaceMethods):
                 "changes to the array would bypass the graph. Use "
                 "tensor.detach().numpy() instead."
             )
+        self._version.expose(self._array)
         return self._array
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:

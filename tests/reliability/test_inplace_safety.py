@@ -80,12 +80,6 @@ def test_unused_forward_then_step_works():
     assert all(p.grad is not None for p in model.parameters())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a write through the array that .numpy() returns does not advance "
-    "the tensor's version counter, so backward cannot detect it. PyTorch 2.13 "
-    "does not detect it either. Detecting it needs a change in tensor.py.",
-)
 def test_write_through_numpy_detected():
     x = Tensor([1.0, 2.0])
     weight = Tensor([3.0, 4.0], requires_grad=True)
@@ -93,4 +87,51 @@ def test_write_through_numpy_detected():
     x.numpy()[0] = 100.0
 
     with pytest.raises(InPlaceError):
+        loss.backward()
+
+
+def test_write_through_detached_numpy_detected():
+    weight = Tensor([3.0, 4.0], requires_grad=True)
+    loss = (weight * weight).sum()
+    weight.detach().numpy()[0] = 100.0
+
+    with pytest.raises(InPlaceError, match="numpy"):
+        loss.backward()
+
+
+def test_write_through_numpy_of_saved_output_detected():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    loss = y.sum()
+    y.detach().numpy()[1] = 0.0
+
+    with pytest.raises(InPlaceError, match="numpy"):
+        loss.backward()
+
+
+def test_write_through_numpy_before_forward_is_allowed():
+    x = Tensor([1.0, 2.0])
+    x.numpy()[0] = 5.0
+    weight = Tensor([3.0, 4.0], requires_grad=True)
+    (x * weight).sum().backward()
+    assert weight.grad.tolist() == [5.0, 2.0]
+
+
+def test_reading_numpy_before_backward_is_allowed():
+    x = Tensor([1.0, 2.0])
+    weight = Tensor([3.0, 4.0], requires_grad=True)
+    loss = (x * weight).sum()
+    assert x.numpy().sum() == 3.0
+    loss.backward()
+    assert weight.grad.tolist() == [1.0, 2.0]
+
+
+def test_exposed_tensor_saved_later_is_checked():
+    x = Tensor([1.0, 2.0])
+    array = x.numpy()
+    weight = Tensor([3.0, 4.0], requires_grad=True)
+    loss = (x * weight).sum()
+    array[1] = -1.0
+
+    with pytest.raises(InPlaceError, match="numpy"):
         loss.backward()

@@ -275,7 +275,7 @@ def _as_array(array: Any, position: int) -> np.ndarray:
                 f"{type(array).__name__} at position {position}. Convert it "
                 "with np.asarray first"
             )
-        array = array.detach().numpy()
+        array = array.detach()._array
 
     if array.ndim == 0:
         raise ValueError(

@@ -83,7 +83,7 @@ def _check_node(node: Function, eps: float, atol: float, rtol: float) -> str | N
         if isinstance(arg, Tensor) and arg.requires_grad
     ]
     tensors = [
-        Tensor(arguments[i].detach().numpy().astype(np.float64), requires_grad=True)
+        Tensor(arguments[i].detach()._array.astype(np.float64), requires_grad=True)
         for i in positions
     ]
 
