@@ -9,6 +9,7 @@ Example::
         optimizer.step()
 """
 
+from tinygrad_edu.optim import lr_scheduler as lr_scheduler
 from tinygrad_edu.optim.optimizer import Optimizer
 from tinygrad_edu.optim.sgd import SGD
 
