@@ -10,7 +10,10 @@ Example::
 """
 
 from tinygrad_edu.optim import lr_scheduler as lr_scheduler
+from tinygrad_edu.optim.adagrad import Adagrad
+from tinygrad_edu.optim.adam import Adam, AdamW
 from tinygrad_edu.optim.optimizer import Optimizer
+from tinygrad_edu.optim.rmsprop import RMSprop
 from tinygrad_edu.optim.sgd import SGD
 
-__all__ = ["SGD", "Optimizer"]
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop"]
