@@ -8,9 +8,10 @@
   ``BCEWithLogitsLoss``.
 - ``functional`` (imported as ``F``) and ``init``: the functions behind the
   layers, and the weight initialisers.
+- ``utils``: gradient clipping (``clip_grad_norm_``, ``clip_grad_value_``).
 """
 
-from tinygrad_edu.nn import functional, init
+from tinygrad_edu.nn import functional, init, utils
 from tinygrad_edu.nn.activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from tinygrad_edu.nn.containers import ModuleList, Sequential
 from tinygrad_edu.nn.layers import Flatten, Identity, Linear
@@ -44,4 +45,5 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "utils",
 ]
