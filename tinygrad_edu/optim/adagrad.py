@@ -116,10 +116,10 @@ class Adagrad(Optimizer):
             for group in self.param_groups:
                 for param in group["params"]:
                     if param.grad is not None:
-                        self._update_param(param, group)
+                        self._update_param(param, param.grad, group)
         return loss
 
-    def _update_param(self, param: Tensor, group: dict[str, Any]) -> None:
+    def _update_param(self, param: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
         # float() keeps a NumPy float64 hyperparameter from promoting float32
         # parameters and state to float64.
         lr = float(group["lr"])
@@ -127,7 +127,8 @@ class Adagrad(Optimizer):
         weight_decay = float(group["weight_decay"])
         state = self.state[param]
 
-        grad = -param.grad if group["maximize"] else param.grad
+        if group["maximize"]:
+            grad = -grad
         if weight_decay != 0:
             grad = grad + param * weight_decay
 

@@ -112,10 +112,10 @@ class Adam(Optimizer):
             for group in self.param_groups:
                 for param in group["params"]:
                     if param.grad is not None:
-                        self._update_param(param, group)
+                        self._update_param(param, param.grad, group)
         return loss
 
-    def _update_param(self, param: Tensor, group: dict[str, Any]) -> None:
+    def _update_param(self, param: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
         # float() keeps a NumPy float64 hyperparameter from promoting float32
         # parameters and state to float64.
         lr = float(group["lr"])
@@ -123,7 +123,8 @@ class Adam(Optimizer):
         weight_decay = float(group["weight_decay"])
         state = self._param_state(param, group["amsgrad"])
 
-        grad = -param.grad if group["maximize"] else param.grad
+        if group["maximize"]:
+            grad = -grad
         if weight_decay != 0 and group["decoupled_weight_decay"]:
             param.mul_(1 - lr * weight_decay)
         elif weight_decay != 0:
