@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu.nn import functional as F
+from tinygrad_edu.ops.conv import avg_pool2d, conv2d, max_pool2d
 from tinygrad_edu.testing import strategies as ts
 
 
@@ -297,6 +298,69 @@ def _gather_reference(x: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
     return x[tuple(grid)]
 
 
+@st.composite
+def _conv_inputs(draw, bias=True):
+    batch, channels, kernels = (draw(st.integers(1, 2)) for _ in range(3))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = (draw(st.integers(0, 1)), draw(st.integers(0, 1)))
+    height = draw(st.integers(max(kernel[0] - 2 * padding[0], 1), 5))
+    width = draw(st.integers(max(kernel[1] - 2 * padding[1], 1), 5))
+    x = draw(ts.arrays((batch, channels, height, width)))
+    weight = draw(ts.arrays((kernels, channels, *kernel)))
+    arrays = (x, weight, draw(ts.arrays((kernels,)))) if bias else (x, weight)
+    return arrays, {"stride": stride, "padding": padding}
+
+
+def _conv_reference(x, weight, bias=None, *, stride, padding):
+    """Cross-correlate with one loop step per output pixel."""
+    (pad_h, pad_w) = padding
+    x = np.pad(x, ((0, 0), (0, 0), (pad_h, pad_h), (pad_w, pad_w)))
+    (kernel_h, kernel_w) = weight.shape[2:]
+    out_h = (x.shape[2] - kernel_h) // stride[0] + 1
+    out_w = (x.shape[3] - kernel_w) // stride[1] + 1
+    out = np.zeros((x.shape[0], weight.shape[0], out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            top, left = i * stride[0], j * stride[1]
+            window = x[:, :, top : top + kernel_h, left : left + kernel_w]
+            out[:, :, i, j] = np.einsum("nchw,ochw->no", window, weight)
+    return out if bias is None else out + bias[:, None, None]
+
+
+@st.composite
+def _pool_inputs(draw):
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = draw(st.sampled_from([None, 1, 2, (1, 2)]))
+    shape = (
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 2)),
+        draw(st.integers(kernel[0], 5)),
+        draw(st.integers(kernel[1], 5)),
+    )
+    # A permutation spaced 0.05 apart has no ties, so each window's maximum
+    # stays the maximum under the finite-difference step.
+    size = int(np.prod(shape))
+    order = np.array(draw(st.permutations(range(size))), dtype=np.float64)
+    x = (order.reshape(shape) - size / 2) * 0.05
+    return (x,), {"kernel_size": kernel, "stride": stride}
+
+
+def _pool_reference(x, kernel_size, stride, reducer):
+    """Reduce each window with one loop step per output pixel."""
+    stride = kernel_size if stride is None else stride
+    stride = (stride, stride) if isinstance(stride, int) else stride
+    out_h = (x.shape[2] - kernel_size[0]) // stride[0] + 1
+    out_w = (x.shape[3] - kernel_size[1]) // stride[1] + 1
+    out = np.zeros((*x.shape[:2], out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            top, left = i * stride[0], j * stride[1]
+            window = x[:, :, top : top + kernel_size[0], left : left + kernel_size[1]]
+            out[:, :, i, j] = reducer(window, axis=(2, 3))
+    return out
+
+
 LONG_DOUBLE = np.dtype(np.longdouble)
 
 # Central differences in float64 with eps = 1e-6 are accurate to about 1e-9 on
@@ -548,5 +612,33 @@ OP_TABLE: list[OpCase] = [
         _nll_reference,
         _class_scores(),
         ("GetItem",),
+    ),
+    OpCase(
+        "conv2d",
+        conv2d,
+        _conv_reference,
+        _conv_inputs(),
+        ("Conv2d", "Im2col", "Col2im"),
+    ),
+    OpCase(
+        "conv2d_without_bias",
+        conv2d,
+        _conv_reference,
+        _conv_inputs(bias=False),
+        ("Conv2d", "Im2col", "Col2im"),
+    ),
+    OpCase(
+        "max_pool2d",
+        max_pool2d,
+        lambda x, kernel_size, stride: _pool_reference(x, kernel_size, stride, np.max),
+        _pool_inputs(),
+        ("MaxPool2d", "IndexAdd", "GetItem"),
+    ),
+    OpCase(
+        "avg_pool2d",
+        avg_pool2d,
+        lambda x, kernel_size, stride: _pool_reference(x, kernel_size, stride, np.mean),
+        _pool_inputs(),
+        ("AvgPool2d", "Col2im", "Im2col"),
     ),
 ]

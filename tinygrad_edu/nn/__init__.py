@@ -1,7 +1,8 @@
 """Neural-network building blocks with PyTorch's names: ``Module``, layers, losses.
 
 - ``Module`` and ``Parameter``: the base class of models and their weights.
-- Layers: ``Linear``, ``Identity``, ``Flatten``, the activations ``ReLU``,
+- Layers: ``Linear``, ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Identity``,
+  ``Flatten``, the activations ``ReLU``,
   ``Sigmoid``, ``Tanh``, ``Softmax``, ``LogSoftmax``, and the containers
   ``Sequential`` and ``ModuleList``.
 - Losses: ``MSELoss``, ``CrossEntropyLoss``, ``NLLLoss``, ``BCELoss``,
@@ -14,6 +15,7 @@
 from tinygrad_edu.nn import functional, init, utils
 from tinygrad_edu.nn.activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from tinygrad_edu.nn.containers import ModuleList, Sequential
+from tinygrad_edu.nn.conv import AvgPool2d, Conv2d, MaxPool2d
 from tinygrad_edu.nn.layers import Flatten, Identity, Linear
 from tinygrad_edu.nn.loss_modules import (
     BCELoss,
@@ -26,14 +28,17 @@ from tinygrad_edu.nn.module import Module
 from tinygrad_edu.nn.parameter import Parameter
 
 __all__ = [
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "Conv2d",
     "CrossEntropyLoss",
     "Flatten",
     "Identity",
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "ModuleList",
     "NLLLoss",
