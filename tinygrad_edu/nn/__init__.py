@@ -16,6 +16,7 @@ from tinygrad_edu.nn import functional, init, utils
 from tinygrad_edu.nn.activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from tinygrad_edu.nn.containers import ModuleList, Sequential
 from tinygrad_edu.nn.conv import AvgPool2d, Conv2d, MaxPool2d
+from tinygrad_edu.nn.dropout import Dropout
 from tinygrad_edu.nn.layers import Flatten, Identity, Linear
 from tinygrad_edu.nn.loss_modules import (
     BCELoss,
@@ -33,6 +34,7 @@ __all__ = [
     "BCEWithLogitsLoss",
     "Conv2d",
     "CrossEntropyLoss",
+    "Dropout",
     "Flatten",
     "Identity",
     "Linear",
