@@ -17,6 +17,7 @@ from tinygrad_edu.nn.activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from tinygrad_edu.nn.containers import ModuleList, Sequential
 from tinygrad_edu.nn.conv import AvgPool2d, Conv2d, MaxPool2d
 from tinygrad_edu.nn.dropout import Dropout
+from tinygrad_edu.nn.embedding import Embedding
 from tinygrad_edu.nn.layers import Flatten, Identity, Linear
 from tinygrad_edu.nn.loss_modules import (
     BCELoss,
@@ -35,6 +36,7 @@ __all__ = [
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Embedding",
     "Flatten",
     "Identity",
     "Linear",
