@@ -28,6 +28,7 @@ from tinygrad_edu.nn.loss_modules import (
 )
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.nn.parameter import Parameter
+from tinygrad_edu.nn.recurrent import RNNCell
 
 __all__ = [
     "AvgPool2d",
@@ -47,6 +48,7 @@ __all__ = [
     "ModuleList",
     "NLLLoss",
     "Parameter",
+    "RNNCell",
     "ReLU",
     "Sequential",
     "Sigmoid",
