@@ -2,7 +2,8 @@
 
 - ``Module`` and ``Parameter``: the base class of models and their weights.
 - Layers: ``Linear``, ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Identity``,
-  ``Flatten``, the activations ``ReLU``,
+  ``Flatten``, ``BatchNorm1d``, ``BatchNorm2d``, ``Dropout``, ``Embedding``,
+  ``RNNCell``, the activations ``ReLU``,
   ``Sigmoid``, ``Tanh``, ``Softmax``, ``LogSoftmax``, and the containers
   ``Sequential`` and ``ModuleList``.
 - Losses: ``MSELoss``, ``CrossEntropyLoss``, ``NLLLoss``, ``BCELoss``,
@@ -27,6 +28,7 @@ from tinygrad_edu.nn.loss_modules import (
     NLLLoss,
 )
 from tinygrad_edu.nn.module import Module
+from tinygrad_edu.nn.normalization import BatchNorm1d, BatchNorm2d
 from tinygrad_edu.nn.parameter import Parameter
 from tinygrad_edu.nn.recurrent import RNNCell
 
@@ -34,6 +36,8 @@ __all__ = [
     "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
