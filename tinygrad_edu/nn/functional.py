@@ -26,16 +26,20 @@ from tinygrad_edu.nn.losses import (
     check_reduction,
     mse_loss,
 )
+from tinygrad_edu.ops.conv import avg_pool2d, conv2d, max_pool2d
 from tinygrad_edu.ops.matmul import Affine
 from tinygrad_edu.ops.selection import where
 from tinygrad_edu.tensor import Tensor
 
 __all__ = [
+    "avg_pool2d",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv2d",
     "cross_entropy",
     "linear",
     "log_softmax",
+    "max_pool2d",
     "mse_loss",
     "nll_loss",
     "relu",
