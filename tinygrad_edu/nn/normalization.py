@@ -8,6 +8,8 @@ pass comes from theirs.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tinygrad_edu.dtypes import DTypeLike, default_float, to_dtype
@@ -51,6 +53,11 @@ class _BatchNorm(Module):
     Raises:
         ValueError: if ``num_features`` is not a positive integer.
     """
+
+    # Buffers, registered in __init__ (None without running statistics).
+    running_mean: Any
+    running_var: Any
+    num_batches_tracked: Any
 
     _valid_ranks: tuple[int, ...] = ()
 
@@ -109,10 +116,11 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """Set the running mean to zeros, the variance to ones and the count to 0."""
         if self.track_running_stats:
-            dtype = self.running_mean.dtype
-            self.running_mean = Tensor(np.zeros(self.num_features, dtype))
-            self.running_var = Tensor(np.ones(self.num_features, dtype))
-            self.num_batches_tracked = Tensor(np.array(0, np.int64))
+            buffers: dict[str, Any] = dict(self.named_buffers(recurse=False))
+            with no_grad():
+                buffers["running_mean"].zero_()
+                buffers["running_var"].fill_(1)
+                buffers["num_batches_tracked"].zero_()
 
     def reset_parameters(self) -> None:
         """Reset the running statistics, and set ``weight`` to 1 and ``bias`` to 0."""
