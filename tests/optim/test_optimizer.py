@@ -167,9 +167,11 @@ def test_optimizer_repr_lists_groups():
     assert repr(optimizer) == expected
 
 
-def test_optimizer_base_step_is_abstract():
-    optimizer = Optimizer([make_param()], {"lr": 0.1})
-    with pytest.raises(NotImplementedError, match="Optimizer must implement step"):
+def test_optimizer_base_update_is_abstract():
+    param = make_param()
+    param.grad = Tensor(np.ones(param.shape, dtype=param.dtype))
+    optimizer = Optimizer([param], {"lr": 0.1})
+    with pytest.raises(NotImplementedError, match="must implement _update_param"):
         optimizer.step()
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.creation import zeros_like
-from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.optim.adam import check_at_least, real_number
 from tinygrad_edu.optim.optimizer import Optimizer, ParamsT
 from tinygrad_edu.tensor import Tensor
@@ -99,25 +97,6 @@ class Adagrad(Optimizer):
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         _check_options(group)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Apply one update, as the class docstring defines it, to each parameter.
-
-        Args:
-            closure: a function that recomputes the loss (including its
-                backward) and returns it. It runs with grad mode enabled,
-                before the update.
-
-        Returns:
-            The closure's return value, or None without a closure.
-        """
-        loss = self._evaluate_closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                for param in group["params"]:
-                    if param.grad is not None:
-                        self._update_param(param, param.grad, group)
-        return loss
 
     def _update_param(self, param: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
         # float() keeps a NumPy float64 hyperparameter from promoting float32

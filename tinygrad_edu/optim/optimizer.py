@@ -23,7 +23,7 @@ import numpy as np
 
 from tinygrad_edu.dtypes import is_floating
 from tinygrad_edu.errors import warn_caller
-from tinygrad_edu.grad_mode import enable_grad
+from tinygrad_edu.grad_mode import enable_grad, no_grad
 from tinygrad_edu.tensor import Tensor
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
@@ -166,18 +166,28 @@ class Optimizer:
                 grad.zero_()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update the parameters once; subclasses implement it.
+        """Update each parameter that has a gradient once, without recording.
 
         Args:
             closure: a function that recomputes the loss (including its
-                backward) and returns it. It runs with grad mode enabled.
+                backward) and returns it. It runs with grad mode enabled,
+                before the update.
 
         Returns:
             The closure's return value, or None without a closure.
         """
+        loss = self._evaluate_closure(closure)
+        with no_grad():
+            for group in self.param_groups:
+                for param in group["params"]:
+                    if param.grad is not None:
+                        self._update_param(param, param.grad, group)
+        return loss
+
+    def _update_param(self, param: Tensor, grad: Tensor, group: dict[str, Any]) -> None:
+        """Apply the optimizer's rule to one parameter; subclasses implement it."""
         raise NotImplementedError(
-            f"{type(self).__name__} must implement step(), which Optimizer leaves "
-            "abstract"
+            f"{type(self).__name__} must implement _update_param(), or override step()"
         )
 
     @staticmethod
