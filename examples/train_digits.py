@@ -113,7 +113,10 @@ def train_epoch(
 
 
 def train(args: argparse.Namespace, data: Split) -> tuple[nn.Module, float]:
-    """Train a model on ``data`` as ``args`` say; return it and its test accuracy."""
+    """Train a model on ``data`` with the settings in ``args``.
+
+    Returns the model and its test accuracy.
+    """
     tg.manual_seed(args.seed)
     model = build_model(data.x_train.shape[1], args.hidden)
     model[0].fit(data.x_train)

@@ -1,6 +1,6 @@
 """Functions that make new tensors: from data, filled, ranges and random.
 
-Floating-point results are float32 unless ``dtype`` says otherwise, as in
+Floating-point results are float32 unless ``dtype`` is given, as in
 PyTorch. Random tensors draw from the generator that ``manual_seed`` sets.
 """
 

@@ -55,7 +55,11 @@ NUMBER, ZERO_DIM, DIMENSIONED = 0, 1, 2
 def _category(dtype: np.dtype) -> int:
     """Return 0 for bool, 1 for integer and 2 for floating-point dtypes."""
     kind = np.dtype(dtype).kind
-    return 0 if kind == "b" else 2 if kind == "f" else 1
+    if kind == "b":
+        return 0
+    if kind == "f":
+        return 2
+    return 1
 
 
 def promote_types(operands: Sequence[tuple[np.dtype, int]]) -> np.dtype:

@@ -4,7 +4,7 @@ Grad mode is per thread, as in PyTorch. ``no_grad`` and ``enable_grad`` switch
 it for a block of code; both work as context managers and as decorators.
 ``keep_inputs`` makes each recorded node also keep its inputs, which the
 gradient checker uses to re-check one node at a time. The same per-thread
-state holds the switches of anomaly mode and of the backward trace (see
+state contains the switches of anomaly mode and of the backward trace (see
 ``anomaly.py`` and ``tracing.py``).
 """
 

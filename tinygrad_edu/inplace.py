@@ -1,7 +1,7 @@
 """In-place methods of Tensor: ``add_``, ``-=``, ``zero_`` and the rest.
 
 An in-place method writes into the tensor's own array, so every Tensor that
-shares the array sees the change. That is what makes a hand-written update
+shares the array reflects the change. That is what makes a hand-written update
 work: ``with no_grad(): p -= lr * p.grad`` changes the parameter that the model
 holds.
 

@@ -2,7 +2,7 @@
 
 A Tensor wraps a NumPy array. When it requires grad, every operation on it goes
 through a ``Function`` (see ``function.py``), which records a node in the
-graph; ``backward()`` then walks that graph in reverse (see ``engine.py``).
+graph. ``backward()`` then walks that graph in reverse (see ``engine.py``).
 
 The math lives in ``ops/``: the methods here are thin wrappers that pick the
 operation and pass the arguments on. In-place methods live in ``inplace.py``.

@@ -36,7 +36,7 @@ _CONSTANT_STYLE = 'style="rounded"'
 
 
 class _KnownOutput(NamedTuple):
-    """What the graph records of a node's output tensor."""
+    """The part of a node's output that the graph records: shape, dtype, values."""
 
     shape: tuple[int, ...] | None
     dtype: np.dtype | None

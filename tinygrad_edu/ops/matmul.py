@@ -14,7 +14,7 @@ class MatMul(Function):
     """z = x @ y, following ``numpy.matmul``.
 
     Shapes: (n, k) @ (k, m) -> (n, m). A 1-D x of shape (k,) acts as a row
-    (1, k) and a 1-D y as a column (k, 1); the added dimension is then removed
+    (1, k) and a 1-D y as a column (k, 1). The added dimension is then removed
     from z. Leading batch dimensions broadcast: (b, n, k) @ (k, m) -> (b, n, m).
 
     Gradients: dL/dx = g @ y^T and dL/dy = x^T @ g, where g = dL/dz and ^T

@@ -28,7 +28,7 @@ class SGD(Optimizer):
     PyTorch 2.13, no state is stored when ``momentum`` is 0. Dampening does not
     apply on the first step. Parameters whose ``grad`` is None are skipped and
     get no state. The update writes into each parameter's array, so a model
-    that contains the parameter sees the new values, and the dtype stays.
+    that contains the parameter uses the new values, and the dtype is kept.
 
     Args:
         params: the Tensors to optimize, or dicts that define parameter groups
