@@ -32,7 +32,7 @@ from tinygrad_edu.grad_mode import (
 )
 from tinygrad_edu.ops.selection import maximum, minimum, where
 from tinygrad_edu.ops.shape import cat, stack
-from tinygrad_edu.random import manual_seed
+from tinygrad_edu.random import Generator, manual_seed
 from tinygrad_edu.serialization import load, save
 from tinygrad_edu import autograd, data, nn, optim, viz  # noqa: E402 (after Tensor)
 
@@ -40,6 +40,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Function",
+    "Generator",
     "autograd",
     "data",
     "load",
