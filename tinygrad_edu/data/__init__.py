@@ -7,8 +7,9 @@ from a local directory. Nothing in this package downloads data.
 """
 
 from tinygrad_edu.data.digits import load_digits
-from tinygrad_edu.data.loader import BatchLoader, Split
+from tinygrad_edu.data.loader import BatchLoader
 from tinygrad_edu.data.mnist import load_mnist, read_idx, write_idx
+from tinygrad_edu.data.split import Split
 
 __all__ = [
     "BatchLoader",

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.data.loader import Split
+from tinygrad_edu.data.split import Split
 
 # Each pixel value is the number of set pixels in one 4x4 block of a 32x32
 # bitmap, an integer from 0 to 16 (per the dataset's DESCR in scikit-learn).

@@ -1,4 +1,4 @@
-"""Mini-batch iteration over in-memory arrays, and the train/test ``Split``.
+"""Mini-batch iteration over in-memory arrays.
 
 ``BatchLoader`` does the work of PyTorch's ``DataLoader`` over a
 ``TensorDataset``. It slices equal-length arrays along their first dimension
@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,36 +19,6 @@ from tinygrad_edu.random import default_generator
 
 if TYPE_CHECKING:
     from tinygrad_edu.tensor import Tensor
-
-
-@dataclass(frozen=True, eq=False)
-class Split:
-    """A dataset divided into a training part and a test part.
-
-    ``eq=False`` keeps identity comparison, because ``==`` on arrays is
-    elementwise and has no single truth value.
-
-    Attributes:
-        x_train: training inputs, one sample per row.
-        y_train: training labels, one per row of ``x_train``.
-        x_test: test inputs, one sample per row.
-        y_test: test labels, one per row of ``x_test``.
-    """
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-
-    def __post_init__(self) -> None:
-        for part in ("train", "test"):
-            x = getattr(self, f"x_{part}")
-            y = getattr(self, f"y_{part}")
-            if len(x) != len(y):
-                raise ValueError(
-                    f"Split needs one label per sample, but x_{part} has {len(x)} "
-                    f"rows and y_{part} has {len(y)}"
-                )
 
 
 class BatchLoader:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinygrad_edu.data.loader import Split
+from tinygrad_edu.data.split import Split
 from tinygrad_edu.errors import FileFormatError
 
 # Element type code of the IDX magic number -> big-endian NumPy dtype.
