@@ -22,7 +22,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, nn, no_grad, optim
-from tinygrad_edu.data import BatchLoader, Split, load_digits, load_mnist
+from tinygrad_edu.data import DataLoader, Split, TensorDataset, load_digits, load_mnist
 from tinygrad_edu.nn import functional as F
 
 try:
@@ -121,12 +121,11 @@ def train(args: argparse.Namespace, data: Split) -> tuple[nn.Module, float]:
     model = build_model(data.x_train.shape[1], args.hidden)
     model[0].fit(data.x_train)
     optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
-    loader = BatchLoader(
-        data.x_train,
-        data.y_train,
+    loader = DataLoader(
+        TensorDataset(data.x_train, data.y_train),
         batch_size=args.batch_size,
         shuffle=True,
-        seed=args.seed,
+        generator=tg.Generator().manual_seed(args.seed),
     )
 
     test_accuracy = 0.0

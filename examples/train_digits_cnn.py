@@ -23,7 +23,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, nn, no_grad, optim
-from tinygrad_edu.data import BatchLoader, Split, load_digits
+from tinygrad_edu.data import DataLoader, Split, TensorDataset, load_digits
 from tinygrad_edu.nn import functional as F
 
 try:
@@ -105,12 +105,11 @@ def train(args: argparse.Namespace, data: Split) -> tuple[nn.Module, float]:
     tg.manual_seed(args.seed)
     model = build_model()
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
-    loader = BatchLoader(
-        data.x_train,
-        data.y_train,
+    loader = DataLoader(
+        TensorDataset(data.x_train, data.y_train),
         batch_size=args.batch_size,
         shuffle=True,
-        seed=args.seed,
+        generator=tg.Generator().manual_seed(args.seed),
     )
 
     test_accuracy = 0.0

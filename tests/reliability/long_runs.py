@@ -24,7 +24,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, nn, optim
-from tinygrad_edu.data import BatchLoader
+from tinygrad_edu.data import DataLoader, TensorDataset
 from tinygrad_edu.nn import functional as F
 
 # The step after which the training run takes its first measurement.
@@ -53,7 +53,12 @@ def train(steps: int) -> dict[str, Any]:
     y = rng.integers(0, 10, size=1437)
     model = nn.Sequential(nn.Linear(64, 64), nn.Sigmoid(), nn.Linear(64, 10))
     optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    loader = BatchLoader(x, y, batch_size=32, shuffle=True, seed=0)
+    loader = DataLoader(
+        TensorDataset(x, y),
+        batch_size=32,
+        shuffle=True,
+        generator=tg.Generator().manual_seed(0),
+    )
 
     measured_at, peak_rss, live_objects = [], [], []
     gc.collect()

@@ -1,7 +1,8 @@
 """Checkpoints: a resumed run matches an uninterrupted one bit for bit.
 
 A checkpoint is a plain dict written with ``tinygrad_edu.save``: the model's
-and the optimizer's state dicts, the loader's shuffling state and the epoch.
+and the optimizer's state dicts, the state of the generator that shuffles the
+DataLoader, and the epoch.
 The last test kills a process in the middle of ``save`` and shows that the
 previous checkpoint is still intact.
 """
@@ -18,7 +19,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
-from tinygrad_edu.data import BatchLoader
+from tinygrad_edu.data import DataLoader, TensorDataset
 from tinygrad_edu.nn import functional as F
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,14 +35,17 @@ def make_data() -> tuple[np.ndarray, np.ndarray]:
 
 
 def make_run(init_seed: int):
-    """Return a float64 model, SGD with momentum and a seeded shuffling loader."""
+    """Return a float64 model, SGD with momentum, a loader and its generator."""
     tg.manual_seed(init_seed)
     model = nn.Sequential(
         nn.Linear(8, 6, dtype="float64"), nn.Sigmoid(), nn.Linear(6, 3, dtype="float64")
     )
     optimizer = optim.SGD(model.parameters(), lr=0.3, momentum=0.9)
-    loader = BatchLoader(*make_data(), batch_size=16, shuffle=True, seed=11)
-    return model, optimizer, loader
+    generator = tg.Generator().manual_seed(11)
+    loader = DataLoader(
+        TensorDataset(*make_data()), batch_size=16, shuffle=True, generator=generator
+    )
+    return model, optimizer, loader, generator
 
 
 def train_epoch(model, optimizer, loader) -> None:
@@ -52,34 +56,34 @@ def train_epoch(model, optimizer, loader) -> None:
 
 
 def uninterrupted_params() -> list[np.ndarray]:
-    model, optimizer, loader = make_run(init_seed=0)
+    model, optimizer, loader, _ = make_run(init_seed=0)
     for _ in range(EPOCHS):
         train_epoch(model, optimizer, loader)
     return [p.detach().numpy().copy() for p in model.parameters()]
 
 
 def save_checkpoint_at(path: Path, epochs: int) -> None:
-    model, optimizer, loader = make_run(init_seed=0)
+    model, optimizer, loader, generator = make_run(init_seed=0)
     for _ in range(epochs):
         train_epoch(model, optimizer, loader)
     checkpoint = {
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
-        "loader": loader.state_dict(),
+        "generator": generator.get_state(),
         "epoch": epochs,
     }
     tg.save(checkpoint, path)
 
 
-def resume(path: Path, restore_loader: bool = True) -> list[np.ndarray]:
+def resume(path: Path, restore_generator: bool = True) -> list[np.ndarray]:
     # A different initialisation seed, so that only the checkpoint can make
     # the resumed run agree with the uninterrupted one.
-    model, optimizer, loader = make_run(init_seed=99)
+    model, optimizer, loader, generator = make_run(init_seed=99)
     checkpoint = tg.load(path)
     model.load_state_dict(checkpoint["model"])
     optimizer.load_state_dict(checkpoint["optimizer"])
-    if restore_loader:
-        loader.load_state_dict(checkpoint["loader"])
+    if restore_generator:
+        generator.set_state(checkpoint["generator"])
 
     for _ in range(checkpoint["epoch"], EPOCHS):
         train_epoch(model, optimizer, loader)
@@ -99,13 +103,13 @@ def test_resumed_run_is_bit_identical(tmp_path):
         np.testing.assert_array_equal(actual, wanted)
 
 
-def test_resume_without_loader_state_differs(tmp_path):
-    # Shows that the loader's state matters: without it the resumed run
+def test_resume_without_generator_state_differs(tmp_path):
+    # Shows that the generator's state matters: without it the resumed run
     # shuffles as the first epochs did and ends elsewhere.
     path = tmp_path / "checkpoint.npz"
     save_checkpoint_at(path, RESUME_AT)
 
-    resumed = resume(path, restore_loader=False)
+    resumed = resume(path, restore_generator=False)
 
     expected = uninterrupted_params()
     assert not np.array_equal(resumed[0], expected[0])
@@ -121,87 +125,80 @@ def test_checkpoint_epoch_loads_as_int(tmp_path):
     assert epoch == RESUME_AT
 
 
-# BatchLoader state ---------------------------------------------------------------
+# Generator state between passes ---------------------------------------------------
 
 
-def epoch_orders(loader: BatchLoader, passes: int) -> list[list[int]]:
+def epoch_orders(loader: DataLoader, passes: int) -> list[list[int]]:
     """Return the row order of each pass, read from a column of row numbers."""
     return [
         [int(v) for batch in loader for v in batch[0].numpy()] for _ in range(passes)
     ]
 
 
-def numbered_loader(seed: int | None = 3) -> BatchLoader:
-    return BatchLoader(np.arange(10), batch_size=4, shuffle=True, seed=seed)
+def numbered_loader(generator: tg.Generator) -> DataLoader:
+    dataset = TensorDataset(np.arange(10))
+    return DataLoader(dataset, batch_size=4, shuffle=True, generator=generator)
 
 
-def test_loader_state_resumes_orders():
-    original = numbered_loader()
+def test_generator_state_resumes_orders():
+    generator = tg.Generator().manual_seed(3)
+    original = numbered_loader(generator)
     epoch_orders(original, 2)
-    state = original.state_dict()
+    state = generator.get_state()
     expected = epoch_orders(original, 3)
 
-    resumed = numbered_loader(seed=0)
-    resumed.load_state_dict(state)
+    other = tg.Generator().manual_seed(0)
+    resumed = numbered_loader(other)
+    other.set_state(state)
 
     assert epoch_orders(resumed, 3) == expected
 
 
-def test_loader_state_survives_save(tmp_path):
-    original = numbered_loader()
+def test_generator_state_survives_save(tmp_path):
+    generator = tg.Generator().manual_seed(3)
+    original = numbered_loader(generator)
     epoch_orders(original, 1)
-    tg.save(original.state_dict(), tmp_path / "loader.npz")
+    tg.save(generator.get_state(), tmp_path / "generator.npz")
     expected = epoch_orders(original, 2)
 
-    resumed = numbered_loader()
-    resumed.load_state_dict(tg.load(tmp_path / "loader.npz"))
+    other = tg.Generator()
+    resumed = numbered_loader(other)
+    other.set_state(tg.load(tmp_path / "generator.npz"))
 
     assert epoch_orders(resumed, 2) == expected
+    assert other.initial_seed() == 3
 
 
-def test_loader_state_is_a_copy():
-    loader = numbered_loader()
-    state = loader.state_dict()
-    epoch_orders(loader, 1)
+def test_generator_state_is_a_copy():
+    generator = tg.Generator().manual_seed(3)
+    state = generator.get_state()
+    epoch_orders(numbered_loader(generator), 1)
 
-    assert state == numbered_loader().state_dict()
-
-
-def test_loader_without_seed_has_no_state():
-    assert numbered_loader(seed=None).state_dict() == {"generator": None}
+    assert state == tg.Generator().manual_seed(3).get_state()
 
 
 @pytest.mark.parametrize(
-    ("loader_seed", "state", "error", "fragment"),
+    ("state", "error", "fragment"),
     [
-        (3, [], TypeError, "got list"),
-        (3, {}, ValueError, "no 'generator' entry"),
-        (3, {"generator": None}, ValueError, "without a seed"),
-        (None, {"generator": {"bit_generator": "PCG64"}}, ValueError, "seed=None"),
-        (3, {"generator": {"bit_generator": "MT19937"}}, ValueError, "PCG64"),
-        (3, {"generator": {"bit_generator": "PCG64"}}, ValueError, "invalid"),
+        ([], TypeError, "got list"),
+        ({}, ValueError, "missing keys"),
+        ({"bit_generator": "MT19937"}, ValueError, "PCG64"),
+        ({"bit_generator": "PCG64"}, ValueError, "missing keys"),
     ],
-    ids=[
-        "not_dict",
-        "no_entry",
-        "none_into_seeded",
-        "state_into_unseeded",
-        "other_bit_generator",
-        "incomplete",
-    ],
+    ids=["not_dict", "empty", "other_bit_generator", "incomplete"],
 )
-def test_loader_rejects_bad_state(loader_seed, state, error, fragment):
-    loader = numbered_loader(seed=loader_seed)
-    before = loader.state_dict()
-    expected = epoch_orders(numbered_loader(seed=loader_seed), 1)
+def test_bad_generator_state_keeps_orders(state, error, fragment):
+    generator = tg.Generator().manual_seed(3)
+    loader = numbered_loader(generator)
+    before = generator.get_state()
+    expected = epoch_orders(numbered_loader(tg.Generator().manual_seed(3)), 1)
 
     with pytest.raises(error) as info:
-        loader.load_state_dict(state)
+        generator.set_state(state)
 
     assert fragment in str(info.value)
-    assert loader.state_dict() == before
-    if loader_seed is not None:
-        assert epoch_orders(loader, 1) == expected
+    assert generator.get_state() == before
+    assert epoch_orders(loader, 1) == expected
 
 
 # Interrupted save -----------------------------------------------------------------

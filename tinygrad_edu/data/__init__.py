@@ -18,7 +18,6 @@ from tinygrad_edu.data.dataset import (
     random_split,
 )
 from tinygrad_edu.data.digits import load_digits
-from tinygrad_edu.data.loader import BatchLoader
 from tinygrad_edu.data.mnist import load_mnist, read_idx, write_idx
 from tinygrad_edu.data.sampler import (
     BatchSampler,
@@ -30,7 +29,6 @@ from tinygrad_edu.data.sampler import (
 from tinygrad_edu.data.split import Split
 
 __all__ = [
-    "BatchLoader",
     "BatchSampler",
     "ConcatDataset",
     "DataLoader",
