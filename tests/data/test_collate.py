@@ -109,11 +109,11 @@ def test_collate_mixes_tensors_and_arrays():
 # Containers -----------------------------------------------------------------------
 
 
-def test_collate_tuple_stays_tuple():
+def test_collate_tuple_gives_list():
     samples = [(np.float32(i), i) for i in range(3)]
     batch = default_collate(samples)
 
-    assert type(batch) is tuple
+    assert type(batch) is list
     assert len(batch) == 2
     assert_tensor(batch[0], np.array([0, 1, 2], dtype=np.float32))
     assert_tensor(batch[1], np.array([0, 1, 2], dtype=np.int64))

@@ -113,11 +113,11 @@ def test_loader_empty_dataset_yields_nothing():
 # Batch contents -------------------------------------------------------------------
 
 
-def test_loader_yields_tensor_tuples():
+def test_loader_yields_tensor_lists():
     loader = DataLoader(TensorDataset(np.zeros((4, 3)), np.zeros(4)), batch_size=2)
     batch = next(iter(loader))
 
-    assert isinstance(batch, tuple)
+    assert type(batch) is list
     assert len(batch) == 2
     assert all(isinstance(t, Tensor) for t in batch)
     assert not any(t.requires_grad for t in batch)
@@ -566,7 +566,7 @@ def test_gathered_batches_equal_per_sample(data, size, batch_size, drop_last, se
 
     assert len(gathered) == len(per_sample)
     for fast, slow in zip(gathered, per_sample, strict=True):
-        assert type(fast) is type(slow) is tuple
+        assert type(fast) is type(slow) is list
         for fast_tensor, slow_tensor in zip(fast, slow, strict=True):
             assert fast_tensor.dtype == slow_tensor.dtype
             assert fast_tensor.shape == slow_tensor.shape

@@ -40,11 +40,12 @@ def default_collate(batch: Sequence[Any]) -> Any:
       with ints give int64.
     - strs and bytes are returned as a list.
     - dicts are batched key by key into a dict of the same type.
-    - tuples and lists are transposed and batched position by position into
-      a tuple or list of the same type (named tuples included).
+    - tuples and lists are transposed and batched position by position. A
+      plain tuple gives a list, as in PyTorch. A named tuple, a list or
+      another sequence type keeps its type.
 
     For example, the samples ``(x_i, 3)`` with ``x_i`` float32 of shape (2,)
-    give ``(Tensor of shape (n, 2), int64 Tensor of shape (n,))``.
+    give ``[Tensor of shape (n, 2), int64 Tensor of shape (n,)]``.
 
     Args:
         batch: a non-empty list of samples with the same structure.
@@ -67,7 +68,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         >>> images = np.zeros((2, 3), dtype=np.float32)
         >>> out = default_collate([(images, 0), (images, 1)])
         >>> type(out).__name__, out[0].shape, out[1].dtype
-        ('tuple', (2, 2, 3), dtype('int64'))
+        ('list', (2, 2, 3), dtype('int64'))
     """
     samples = list(batch)
     if not samples:
@@ -217,9 +218,9 @@ def _rebuild_mapping(like: Mapping[Any, Any], items: dict[Any, Any]) -> Any:
 
 
 def _rebuild_sequence(like: tuple[Any, ...] | list[Any], items: list[Any]) -> Any:
-    """Return ``items`` as a sequence of ``like``'s type (a named tuple too)."""
+    """Return ``items`` as a sequence of ``like``'s type, or a list for a tuple."""
     if type(like) in (tuple, list):
-        return type(like)(items)
+        return items
     if isinstance(like, tuple) and hasattr(like, "_fields"):
         return type(like)(*items)
     fallback: Callable[[list[Any]], Any] = tuple if isinstance(like, tuple) else list

@@ -38,7 +38,7 @@ class DataLoader:
     With the defaults, ``DataLoader(dataset, batch_size=n)`` reads indices
     ``0, 1, 2, ...`` in groups of ``n`` and yields ``default_collate`` of the
     samples of each group. For a ``TensorDataset`` of inputs and labels each
-    batch is a tuple ``(inputs, labels)`` of Tensors whose first dimension is
+    batch is a list ``[inputs, labels]`` of Tensors whose first dimension is
     the batch size. Yielded Tensors do not require grad, and writing to them
     never changes the dataset.
 
@@ -211,7 +211,7 @@ class DataLoader:
         )
 
 
-def _gather_rows(dataset: TensorDataset, indices: Any) -> tuple[Tensor, ...] | None:
+def _gather_rows(dataset: TensorDataset, indices: Any) -> list[Tensor] | None:
     """Index every array of ``dataset`` with the whole batch of ``indices``.
 
     NumPy's integer-array indexing copies the rows, as the per-sample path
@@ -226,10 +226,10 @@ def _gather_rows(dataset: TensorDataset, indices: Any) -> tuple[Tensor, ...] | N
         return None
     if rows.ndim != 1 or rows.size == 0 or rows.dtype.kind not in "iu":
         return None
-    return tuple(
+    return [
         Tensor._make(np.ascontiguousarray(tensor._array[rows]))
         for tensor in dataset.tensors
-    )
+    ]
 
 
 def _check_num_workers(num_workers: Any) -> None:
