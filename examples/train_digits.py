@@ -7,15 +7,20 @@ the last layer scores the ten classes. Training minimises the cross-entropy by
 SGD with momentum; tinygrad_edu derives every gradient by backpropagation.
 
 The default settings were chosen on a validation split carved out of the
-training images, never on the test images.
+training images, never on the test images. With ``--plots DIR`` the script
+saves the loss and accuracy curves, the first layer's weights as images, the
+confusion matrix and the misclassified test digits as PNG files in DIR
+(needs matplotlib).
 
 Run: python examples/train_digits.py            (the 1,797 bundled digits)
      python examples/train_digits.py --mnist DIR (MNIST IDX files in DIR)
+     python examples/train_digits.py --plots plots
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -49,6 +54,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-progress", action="store_true", help="hide the per-epoch progress bar"
+    )
+    parser.add_argument(
+        "--plots", metavar="DIR", help="save training plots as PNG files in DIR"
     )
     return parser.parse_args(argv)
 
@@ -88,17 +96,22 @@ def build_model(inputs: int, hidden: int, classes: int = 10) -> nn.Sequential:
     )
 
 
-def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
-    """Return the fraction of rows of ``x`` whose predicted class is ``y``."""
+def predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
+    """Return the predicted class of each row of ``x``, an int64 array."""
     model.eval()
     with no_grad():
         predictions = model(Tensor(x)).argmax(dim=1).numpy()
     model.train()
-    return float(np.mean(predictions == y))
+    return predictions
+
+
+def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
+    """Return the fraction of rows of ``x`` whose predicted class is ``y``."""
+    return float(np.mean(predict(model, x) == y))
 
 
 def train_epoch(
-    model: nn.Module, optimizer: optim.Optimizer, batches: Iterable[tuple[Tensor, ...]]
+    model: nn.Module, optimizer: optim.Optimizer, batches: Iterable[Sequence[Tensor]]
 ) -> float:
     """Run one pass of SGD and return the mean training loss."""
     total, count = 0.0, 0
@@ -112,10 +125,13 @@ def train_epoch(
     return total / count
 
 
-def train(args: argparse.Namespace, data: Split) -> tuple[nn.Module, float]:
+def train(
+    args: argparse.Namespace, data: Split
+) -> tuple[nn.Module, dict[str, list[float]]]:
     """Train a model on ``data`` with the settings in ``args``.
 
-    Returns the model and its test accuracy.
+    Returns the model and its history: for each epoch, the mean training
+    loss and the accuracy on the training and test images.
     """
     tg.manual_seed(args.seed)
     model = build_model(data.x_train.shape[1], args.hidden)
@@ -128,20 +144,54 @@ def train(args: argparse.Namespace, data: Split) -> tuple[nn.Module, float]:
         generator=tg.Generator().manual_seed(args.seed),
     )
 
-    test_accuracy = 0.0
+    history: dict[str, list[float]] = {
+        "epoch": [],
+        "train_loss": [],
+        "train_accuracy": [],
+        "test_accuracy": [],
+    }
     for epoch in range(1, args.epochs + 1):
-        batches: Iterable[tuple[Tensor, ...]] = loader
+        batches: Iterable[Sequence[Tensor]] = loader
         if tqdm is not None and not args.no_progress:
             batches = tqdm(
                 loader, desc=f"epoch {epoch}", leave=False, unit="batch", disable=None
             )
         loss = train_epoch(model, optimizer, batches)
         test_accuracy = accuracy(model, data.x_test, data.y_test)
+        history["epoch"].append(epoch)
+        history["train_loss"].append(loss)
+        history["train_accuracy"].append(accuracy(model, data.x_train, data.y_train))
+        history["test_accuracy"].append(test_accuracy)
         print(
             f"epoch {epoch:3d}  train loss {loss:.4f}  "
             f"test accuracy {test_accuracy:.1%}"
         )
-    return model, test_accuracy
+    return model, history
+
+
+def save_plots(
+    directory: str, model: nn.Sequential, history: dict[str, list[float]], data: Split
+) -> None:
+    """Save the training curves, first-layer weights, confusion matrix and mistakes.
+
+    Each hidden unit's 64 (or 784) input weights are drawn as an 8x8 (or
+    28x28) image, because the inputs are the pixels of a square image.
+    """
+    import plotting  # examples/plotting.py, beside this script; needs matplotlib
+
+    weights = model[1].weight.detach().numpy()
+    side = math.isqrt(weights.shape[1])
+    paths = plotting.save_all(
+        directory,
+        history=history,
+        first_layer_weights=weights.reshape(len(weights), side, side),
+        weights_title="input weights of each hidden unit",
+        images=data.x_test,
+        y_true=data.y_test,
+        y_pred=predict(model, data.x_test),
+    )
+    for path in paths:
+        print(f"saved {path}")
 
 
 def main(argv: Sequence[str] | None = None) -> float:
@@ -152,11 +202,14 @@ def main(argv: Sequence[str] | None = None) -> float:
         f"{data.x_train.shape[1]} pixels"
     )
 
-    model, test_accuracy = train(args, data)
+    model, history = train(args, data)
+    test_accuracy = history["test_accuracy"][-1] if history["epoch"] else 0.0
     print(f"test accuracy: {test_accuracy * 100:.1f}%")
     if args.save:
         tg.save(model.state_dict(), args.save)
         print(f"saved the weights to {args.save}")
+    if args.plots:
+        save_plots(args.plots, model, history, data)
     return test_accuracy
 
 

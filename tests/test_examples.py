@@ -109,3 +109,40 @@ def test_digits_example_trains_on_mnist_files(tmp_path, capsys):
 
     assert "40 training and 20 test images of 784 pixels" in capsys.readouterr().out
     assert accuracy >= 0.9
+
+
+PLOT_FILES = [
+    "training_curves.png",
+    "first_layer_weights.png",
+    "confusion_matrix.png",
+    "mistakes.png",
+]
+
+
+def test_digits_example_saves_plots(tmp_path, monkeypatch):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
+    monkeypatch.syspath_prepend(str(EXAMPLES))  # as when run as a script
+    train_digits = _load("train_digits")
+    plots = tmp_path / "plots"
+
+    train_digits.main(
+        ["--epochs", "2", "--no-progress", "--save", "", "--plots", str(plots)]
+    )
+
+    assert sorted(p.name for p in plots.iterdir()) == sorted(PLOT_FILES)
+    for name in PLOT_FILES:
+        assert (plots / name).stat().st_size > 1000
+
+
+def test_digits_history_has_one_entry_per_epoch():
+    pytest.importorskip("sklearn")
+    train_digits = _load("train_digits")
+    args = train_digits.parse_args(["--epochs", "3", "--no-progress"])
+
+    _, history = train_digits.train(args, tg.data.load_digits())
+
+    assert history["epoch"] == [1, 2, 3]
+    for key in ("train_loss", "train_accuracy", "test_accuracy"):
+        assert len(history[key]) == 3
+    assert all(0 <= value <= 1 for value in history["train_accuracy"])
