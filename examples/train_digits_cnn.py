@@ -1,17 +1,23 @@
 """Train a small convolutional network on real handwritten digits.
 
 Each 8x8 scan from scikit-learn's bundled digits is read as a one-channel
-image of shape (1, 8, 8). Two blocks of 3x3 convolution, ReLU and 2x2 max
-pooling turn it into 32 feature maps of 2x2 pixels. A hidden layer of 64
-ReLU units and a last linear layer then score the ten classes. Training
-minimises the cross-entropy with Adam, and tinygrad_edu derives every
-gradient by backpropagation.
+image of shape (1, 8, 8). Two blocks of 3x3 convolution, batch
+normalisation, ReLU and 2x2 max pooling turn it into 64 feature maps of 2x2
+pixels. A hidden layer of 128 ReLU units between two dropout layers and a
+last linear layer then score the ten classes. Training minimises the
+cross-entropy with label smoothing 0.1 by Adam, with a learning rate that
+falls along a cosine over all steps, and tinygrad_edu derives every gradient
+by backpropagation.
 
-The defaults (learning rate 3e-3, batches of 32, 20 epochs) were chosen by
-the mean accuracy of seeds 0 to 2 on a validation split of 20% of the
-training images, never on the test images.
+The architecture and settings were chosen by the mean accuracy over 12
+validation splits of 20% of the training images, never on the test images.
+The model is then trained on all training images for the chosen 30 epochs,
+and the last epoch is kept. With ``--plots DIR`` the script saves the loss
+and accuracy curves, the first convolution's 3x3 kernels as images, the
+confusion matrix and the misclassified test digits as PNG files in DIR
+(needs matplotlib).
 
-Run: python examples/train_digits_cnn.py
+Run: python examples/train_digits_cnn.py [--plots DIR]
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ IMAGE_SHAPE = (1, 8, 8)
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=20, help="passes over the data")
+    parser.add_argument("--epochs", type=int, default=30, help="passes over the data")
     parser.add_argument("--lr", type=float, default=3e-3, help="Adam learning rate")
     parser.add_argument("--batch-size", type=int, default=32, help="batch size")
     parser.add_argument(
@@ -46,7 +52,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--save", default="digits_cnn.npz", help="where to write the trained weights"
     )
     parser.add_argument(
+        "--label-smoothing",
+        type=float,
+        default=0.1,
+        help="weight of the uniform distribution mixed into each target",
+    )
+    parser.add_argument(
         "--no-progress", action="store_true", help="hide the per-epoch progress bar"
+    )
+    parser.add_argument(
+        "--plots", metavar="DIR", help="save training plots as PNG files in DIR"
     )
     return parser.parse_args(argv)
 
@@ -59,48 +74,76 @@ def as_images(x: np.ndarray) -> np.ndarray:
 def build_model(classes: int = 10) -> nn.Sequential:
     """Return the network, which maps (N, 1, 8, 8) images to (N, classes) logits."""
     return nn.Sequential(
-        nn.Conv2d(1, 16, kernel_size=3, padding=1),  # (N, 16, 8, 8)
+        nn.Conv2d(1, 32, kernel_size=3, padding=1),  # (N, 32, 8, 8)
+        nn.BatchNorm2d(32),
         nn.ReLU(),
-        nn.MaxPool2d(2),  # (N, 16, 4, 4)
-        nn.Conv2d(16, 32, kernel_size=3, padding=1),  # (N, 32, 4, 4)
+        nn.MaxPool2d(2),  # (N, 32, 4, 4)
+        nn.Conv2d(32, 64, kernel_size=3, padding=1),  # (N, 64, 4, 4)
+        nn.BatchNorm2d(64),
         nn.ReLU(),
-        nn.MaxPool2d(2),  # (N, 32, 2, 2)
-        nn.Flatten(),  # (N, 128)
-        nn.Linear(32 * 2 * 2, 64),
+        nn.MaxPool2d(2),  # (N, 64, 2, 2)
+        nn.Flatten(),  # (N, 256)
+        nn.Dropout(0.3),
+        nn.Linear(64 * 2 * 2, 128),
         nn.ReLU(),
-        nn.Linear(64, classes),
+        nn.Dropout(0.3),
+        nn.Linear(128, classes),
     )
 
 
-def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
-    """Return the fraction of images in ``x`` whose predicted class is ``y``."""
+def predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
+    """Return the predicted class of each image in ``x``, an int64 array.
+
+    The model runs in eval mode: batch normalisation uses its running
+    statistics, and dropout is off.
+    """
     model.eval()
     with no_grad():
         predictions = model(Tensor(x)).argmax(dim=1).numpy()
     model.train()
-    return float(np.mean(predictions == y))
+    return predictions
+
+
+def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
+    """Return the fraction of images in ``x`` whose predicted class is ``y``."""
+    return float(np.mean(predict(model, x) == y))
 
 
 def train_epoch(
-    model: nn.Module, optimizer: optim.Optimizer, batches: Iterable[tuple[Tensor, ...]]
-) -> float:
-    """Run one pass of Adam over the batches and return the mean training loss."""
-    total, count = 0.0, 0
+    model: nn.Module,
+    optimizer: optim.Optimizer,
+    scheduler: optim.lr_scheduler.LRScheduler,
+    batches: Iterable[Sequence[Tensor]],
+    label_smoothing: float,
+) -> tuple[float, float]:
+    """Run one pass of Adam over the batches, stepping the schedule per batch.
+
+    Returns the mean training loss and the training accuracy, both measured
+    on the batches as they were trained, in train mode (with dropout).
+    """
+    total_loss, correct, count = 0.0, 0, 0
     for images, labels in batches:
-        loss = F.cross_entropy(model(images), labels)
+        logits = model(images)
+        loss = F.cross_entropy(logits, labels, label_smoothing=label_smoothing)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        total += loss.item() * len(labels)
+        scheduler.step()
+
+        total_loss += loss.item() * len(labels)
+        correct += int((logits.argmax(dim=1) == labels).sum().item())
         count += len(labels)
-    return total / count
+    return total_loss / count, correct / count
 
 
-def train(args: argparse.Namespace, data: Split) -> tuple[nn.Module, float]:
+def train(
+    args: argparse.Namespace, data: Split
+) -> tuple[nn.Module, dict[str, list[float]]]:
     """Train a model on ``data`` with the settings in ``args``.
 
     The inputs of ``data`` must be images of shape (N, 1, 8, 8). Returns the
-    model and its test accuracy after the last epoch.
+    model after the last epoch and its history: for each epoch, the mean
+    training loss, the training accuracy and the test accuracy.
     """
     tg.manual_seed(args.seed)
     model = build_model()
@@ -111,21 +154,58 @@ def train(args: argparse.Namespace, data: Split) -> tuple[nn.Module, float]:
         shuffle=True,
         generator=tg.Generator().manual_seed(args.seed),
     )
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=max(1, args.epochs * len(loader))
+    )
 
-    test_accuracy = 0.0
+    history: dict[str, list[float]] = {
+        "epoch": [],
+        "train_loss": [],
+        "train_accuracy": [],
+        "test_accuracy": [],
+    }
     for epoch in range(1, args.epochs + 1):
-        batches: Iterable[tuple[Tensor, ...]] = loader
+        batches: Iterable[Sequence[Tensor]] = loader
         if tqdm is not None and not args.no_progress:
             batches = tqdm(
                 loader, desc=f"epoch {epoch}", leave=False, unit="batch", disable=None
             )
-        loss = train_epoch(model, optimizer, batches)
+        loss, train_accuracy = train_epoch(
+            model, optimizer, scheduler, batches, args.label_smoothing
+        )
         test_accuracy = accuracy(model, data.x_test, data.y_test)
+        history["epoch"].append(epoch)
+        history["train_loss"].append(loss)
+        history["train_accuracy"].append(train_accuracy)
+        history["test_accuracy"].append(test_accuracy)
         print(
             f"epoch {epoch:3d}  train loss {loss:.4f}  "
             f"test accuracy {test_accuracy:.1%}"
         )
-    return model, test_accuracy
+    return model, history
+
+
+def save_plots(
+    directory: str, model: nn.Sequential, history: dict[str, list[float]], data: Split
+) -> None:
+    """Save the training curves, first-layer kernels, confusion matrix and mistakes.
+
+    The first layer of this network is a convolution, so its weights are 32
+    kernels of 3x3 pixels, each drawn as one small image.
+    """
+    import plotting  # examples/plotting.py, beside this script; needs matplotlib
+
+    paths = plotting.save_all(
+        directory,
+        history=history,
+        first_layer_weights=model[0].weight.detach().numpy(),
+        weights_title="3x3 kernels of the first convolution",
+        images=data.x_test,
+        y_true=data.y_test,
+        y_pred=predict(model, data.x_test),
+    )
+    for path in paths:
+        print(f"saved {path}")
 
 
 def load_images() -> Split:
@@ -144,11 +224,14 @@ def main(argv: Sequence[str] | None = None) -> float:
         f"shape {data.x_train.shape[1:]}"
     )
 
-    model, test_accuracy = train(args, data)
+    model, history = train(args, data)
+    test_accuracy = history["test_accuracy"][-1] if history["epoch"] else 0.0
     print(f"test accuracy: {test_accuracy * 100:.1f}%")
     if args.save:
         tg.save(model.state_dict(), args.save)
         print(f"saved the weights to {args.save}")
+    if args.plots:
+        save_plots(args.plots, model, history, data)
     return test_accuracy
 
 

@@ -44,6 +44,24 @@ def test_cnn_example_prints_final_line(capsys):
     assert "test accuracy:" in capsys.readouterr().out
 
 
+def test_cnn_example_saves_plots(tmp_path, monkeypatch):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
+    monkeypatch.syspath_prepend(str(EXAMPLE.parent))  # as when run as a script
+    example = _load_example()
+    plots = tmp_path / "plots"
+
+    example.main(["--epochs", "1", "--no-progress", "--save", "", "--plots", str(plots)])
+
+    names = sorted(path.name for path in plots.iterdir())
+    assert names == [
+        "confusion_matrix.png",
+        "first_layer_weights.png",
+        "mistakes.png",
+        "training_curves.png",
+    ]
+
+
 def test_cnn_weights_reload_same_accuracy(trained):
     example, weights, trained_accuracy = trained
     model = example.build_model()
