@@ -18,6 +18,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, nn, no_grad, optim
+from tinygrad_edu.data import DataLoader, TensorDataset
 from tinygrad_edu.nn import functional as F
 
 FEATURES = ("need food", "weekday", "near store")
@@ -56,13 +57,18 @@ def train_neuron(epochs: int, lr: float, seed: int) -> nn.Linear:
     _, labels = perceptron(days)
     targets = labels.float().reshape(-1, 1)
 
+    # One batch of all 8 days, so each step is a full-batch gradient step.
+    loader = DataLoader(TensorDataset(days, targets), batch_size=len(days))
+
     neuron = nn.Linear(3, 1)
     optimizer = optim.SGD(neuron.parameters(), lr=lr)
     for _ in range(epochs):
-        loss = F.binary_cross_entropy_with_logits(neuron(days), targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        for day_batch, target_batch in loader:
+            logits = neuron(day_batch)
+            loss = F.binary_cross_entropy_with_logits(logits, target_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
     return neuron
 
 

@@ -25,6 +25,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, nn, no_grad, optim
+from tinygrad_edu.data import DataLoader, TensorDataset
 from tinygrad_edu.nn import functional as F
 
 POINTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
@@ -53,15 +54,21 @@ def build_network(hidden: int) -> nn.Sequential:
 
 
 def train(model: nn.Module, steps: int, lr: float) -> float:
-    """Fit ``model`` to the XOR points by full-batch Adam and return the last loss."""
+    """Fit ``model`` to the XOR points by full-batch Adam and return the last loss.
+
+    The loader yields all four points as one batch, so each step sees the
+    whole data set.
+    """
     optimizer = optim.Adam(model.parameters(), lr=lr)
-    inputs, targets = Tensor(POINTS), Tensor(LABELS.reshape(-1, 1))
+    dataset = TensorDataset(POINTS, LABELS.reshape(-1, 1))
+    loader = DataLoader(dataset, batch_size=len(dataset))
 
     for _ in range(steps):
-        loss = F.binary_cross_entropy_with_logits(model(inputs), targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        for inputs, targets in loader:
+            loss = F.binary_cross_entropy_with_logits(model(inputs), targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
     return loss.item()
 
 
