@@ -56,7 +56,7 @@ def build_network(hidden: int) -> nn.Sequential:
 def train(model: nn.Module, steps: int, lr: float) -> float:
     """Fit ``model`` to the XOR points by full-batch Adam and return the last loss.
 
-    The loader yields all four points as one batch, so each step sees the
+    The loader yields all four points as one batch, so each step uses the
     whole data set.
     """
     optimizer = optim.Adam(model.parameters(), lr=lr)
