@@ -23,7 +23,9 @@ Run: python examples/train_digits_cnn.py [--plots DIR]
 from __future__ import annotations
 
 import argparse
+import importlib.util
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -63,7 +65,32 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--plots", metavar="DIR", help="save training plots as PNG files in DIR"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for option in ("epochs", "batch_size"):
+        if getattr(args, option) < 1:
+            parser.error(f"--{option.replace('_', '-')} must be at least 1")
+    if not args.lr > 0:
+        parser.error(f"--lr must be positive, got {args.lr}")
+    if not 0 <= args.label_smoothing <= 1:
+        parser.error(
+            f"--label-smoothing must be between 0 and 1, got {args.label_smoothing}"
+        )
+    if args.plots:
+        check_plots_directory(parser, args.plots)
+    return args
+
+
+def check_plots_directory(parser: argparse.ArgumentParser, directory: str) -> None:
+    """Create ``directory`` and check that matplotlib is installed, before training.
+
+    A mistake in ``--plots`` then stops the script at once, not after training.
+    """
+    if importlib.util.find_spec("matplotlib") is None:
+        parser.error('--plots needs matplotlib: pip install "tinygrad-edu[examples]"')
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        parser.error(f"--plots: cannot create the directory {directory!r}: {error}")
 
 
 def as_images(x: np.ndarray) -> np.ndarray:

@@ -128,6 +128,19 @@ def save_plot(models: dict[str, nn.Module], directory: Path) -> Path:
             edgecolors="black",
         )
         axis.set(title=name, xlabel="x1", ylabel="x2", aspect="equal")
+        low, high = f"{surface.min():.2f}", f"{surface.max():.2f}"
+        if float(high) - float(low) < 0.05:
+            # A flat surface has no 0.5 contour; say so instead of an empty plot.
+            spread = low if low == high else f"between {low} and {high}"
+            axis.text(
+                0.5,
+                0.5,
+                f"P(XOR = 1) is {spread} everywhere:\nno decision boundary",
+                transform=axis.transAxes,
+                ha="center",
+                va="center",
+                bbox={"facecolor": "white", "alpha": 0.8},
+            )
         figure.colorbar(filled, ax=axis, label="P(XOR = 1)")
 
     directory.mkdir(parents=True, exist_ok=True)

@@ -51,7 +51,9 @@ def test_cnn_example_saves_plots(tmp_path, monkeypatch):
     example = _load_example()
     plots = tmp_path / "plots"
 
-    example.main(["--epochs", "1", "--no-progress", "--save", "", "--plots", str(plots)])
+    example.main(
+        ["--epochs", "1", "--no-progress", "--save", "", "--plots", str(plots)]
+    )
 
     names = sorted(path.name for path in plots.iterdir())
     assert names == [
@@ -77,3 +79,12 @@ def test_cnn_model_output_shape():
     model = example.build_model()
     images = tg.zeros(5, 1, 8, 8)
     assert model(images).shape == (5, 10)
+
+
+def test_cnn_example_rejects_bad_label_smoothing(capsys):
+    example = _load_example()
+
+    with pytest.raises(SystemExit):
+        example.parse_args(["--label-smoothing", "1.5"])
+
+    assert "--label-smoothing must be between 0 and 1" in capsys.readouterr().err

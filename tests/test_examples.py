@@ -146,3 +146,32 @@ def test_digits_history_has_one_entry_per_epoch():
     for key in ("train_loss", "train_accuracy", "test_accuracy"):
         assert len(history[key]) == 3
     assert all(0 <= value <= 1 for value in history["train_accuracy"])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        (["--batch-size", "0"], "--batch-size must be at least 1"),
+        (["--epochs", "0"], "--epochs must be at least 1"),
+        (["--lr", "-1"], "--lr must be positive"),
+    ],
+)
+def test_digits_example_rejects_bad_options(arguments, fragment, capsys):
+    train_digits = _load("train_digits")
+
+    with pytest.raises(SystemExit):
+        train_digits.parse_args(arguments)
+
+    assert fragment in capsys.readouterr().err
+
+
+def test_digits_plots_directory_checked_first(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    train_digits = _load("train_digits")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+
+    with pytest.raises(SystemExit):
+        train_digits.parse_args(["--plots", str(blocker / "plots")])
+
+    assert "cannot create the directory" in capsys.readouterr().err
