@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu import random as random_module
 from tinygrad_edu.random import (
     DEFAULT_SEED,
     Generator,
@@ -25,8 +26,32 @@ def reference_draws(seed: int, count: int = 5) -> list[int]:
 
 def test_manual_seed_returns_shared_generator():
     generator = manual_seed(3)
-    assert generator is default_generator()
-    assert generator.random() == np.random.default_rng(3).random()
+
+    assert isinstance(generator, Generator)
+    assert generator.initial_seed() == 3
+    assert numpy_generator(generator) is default_generator()
+    assert manual_seed(4) is generator
+    assert default_generator().random() == np.random.default_rng(4).random()
+
+
+def test_shared_generator_state_round_trip():
+    generator = manual_seed(3)
+    state = generator.get_state()
+    expected = default_generator().random(4).tolist()
+
+    generator.set_state(state)
+
+    assert default_generator().random(4).tolist() == expected
+
+
+def test_unseeded_shared_generator_seeds_from_os(monkeypatch):
+    monkeypatch.setattr(random_module, "_shared", None)
+    first = default_generator()
+
+    shared = random_module._shared
+    assert isinstance(shared, Generator)
+    assert first is numpy_generator(shared)
+    assert draws(shared) == reference_draws(shared.initial_seed())
 
 
 def test_package_root_exports_generator():
@@ -81,6 +106,12 @@ def test_generator_leaves_shared_generator():
     assert default_generator().random() == np.random.default_rng(4).random()
 
 
+# Seeding, shared by manual_seed and Generator.manual_seed ------------------------
+
+SEEDERS = [manual_seed, lambda seed: Generator().manual_seed(seed)]
+SEEDER_IDS = ["manual_seed", "Generator.manual_seed"]
+
+
 @pytest.mark.parametrize(
     ("seed", "initial_seed"),
     [
@@ -92,23 +123,35 @@ def test_generator_leaves_shared_generator():
         (np.uint64(2**64 - 1), 2**64 - 1),
     ],
 )
-def test_generator_seed_range(seed, initial_seed):
-    generator = Generator().manual_seed(seed)
+@pytest.mark.parametrize("seeder", SEEDERS, ids=SEEDER_IDS)
+def test_seed_range(seeder, seed, initial_seed):
+    generator = seeder(seed)
     assert generator.initial_seed() == initial_seed
     assert type(generator.initial_seed()) is int
     assert draws(generator) == reference_draws(initial_seed)
 
 
-@pytest.mark.parametrize("seed", [2**64, -(2**63) - 1])
-def test_generator_rejects_out_of_range_seed(seed):
+@pytest.mark.parametrize("seeder", SEEDERS, ids=SEEDER_IDS)
+@pytest.mark.parametrize("seed", [2**64, 2**70, -(2**63) - 1])
+def test_seed_out_of_range_rejected(seeder, seed):
     with pytest.raises(ValueError, match="outside the 64-bit range"):
-        Generator().manual_seed(seed)
+        seeder(seed)
 
 
+@pytest.mark.parametrize("seeder", SEEDERS, ids=SEEDER_IDS)
 @pytest.mark.parametrize("seed", [1.5, "3", None, True, np.bool_(False)])
-def test_generator_rejects_non_integer_seed(seed):
+def test_seed_non_integer_rejected(seeder, seed):
     with pytest.raises(TypeError, match="expects an integer seed"):
-        Generator().manual_seed(seed)
+        seeder(seed)
+
+
+def test_seed_errors_name_the_function():
+    with pytest.raises(
+        ValueError, match=r"^manual_seed: the seed -9223372036854775809"
+    ):
+        manual_seed(-(2**63) - 1)
+    with pytest.raises(TypeError, match=r"^Generator\.manual_seed expects"):
+        Generator().manual_seed(1.5)
 
 
 def test_generator_seed_from_os():
@@ -212,6 +255,8 @@ def without_entry(key: str) -> dict:
         (with_entry(("state",), None), TypeError, "state['state'] to be a dict"),
         (with_entry(("state", "state"), 1.5), ValueError, "'state'] must be"),
         (with_entry(("state", "inc"), -1), ValueError, "['inc'] must be"),
+        (with_entry(("state", "inc"), 4), ValueError, "4, an even number"),
+        (with_entry(("state", "inc"), 0), ValueError, "0, an even number"),
         (with_entry(("state", "state"), 2**128), ValueError, f"[0, {2**128})"),
         (with_entry(("has_uint32",), 7), ValueError, "has_uint32 must be"),
         (with_entry(("uinteger",), True), ValueError, "uinteger must be"),
@@ -228,6 +273,8 @@ def without_entry(key: str) -> dict:
         "counters_not_dict",
         "float_counter",
         "negative_increment",
+        "even_increment",
+        "zero_increment",
         "counter_too_large",
         "has_uint32_not_0_or_1",
         "bool_uinteger",
@@ -246,6 +293,13 @@ def test_set_state_rejects_bad_state(state, error, fragment):
     assert fragment in str(info.value)
     assert generator.get_state() == before
     assert draws(generator) == expected
+
+
+def test_set_state_round_trips_odd_increment():
+    state = with_entry(("state", "inc"), 2**127 + 1)
+    generator = Generator().set_state(state)
+
+    assert generator.get_state() == state
 
 
 def test_set_state_accepts_numpy_integers():

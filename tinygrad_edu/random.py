@@ -1,8 +1,9 @@
 """The random number generators behind initialisers, shuffling and sampling.
 
 This module contains one of the two pieces of global state in the library (the
-other is grad mode): the shared NumPy generator. ``manual_seed`` replaces it,
-so a seeded program draws the same numbers on every run.
+other is grad mode): the shared ``Generator``. ``manual_seed`` seeds it and
+returns it, as ``torch.manual_seed`` returns ``torch.default_generator``, so a
+seeded program draws the same numbers on every run.
 
 ``Generator`` is a separate generator, like ``torch.Generator``. Samplers,
 ``DataLoader`` and ``random_split`` draw from one when it is passed as their
@@ -19,14 +20,14 @@ import numpy as np
 
 # Made on first use: importing numpy.random costs several MiB, and a program
 # that never draws a random number should not pay for it.
-_generator: np.random.Generator | None = None
+_shared: Generator | None = None
 
 # The seed of a new Generator, the same constant that torch.Generator() starts
 # from in PyTorch 2.13, so an unseeded Generator is reproducible as there.
 DEFAULT_SEED = 67280421310721
 
-# Generator.manual_seed accepts what torch.Generator.manual_seed accepts: a
-# 64-bit integer, signed or unsigned. Negative seeds wrap modulo 2**64.
+# manual_seed and Generator.manual_seed accept the range that torch 2.13 accepts:
+# a 64-bit integer, signed or unsigned. Negative seeds wrap modulo 2**64.
 _MIN_SEED = -(2**63)
 _SEED_MODULUS = 2**64
 
@@ -35,37 +36,48 @@ _PCG64_FIELDS = {"has_uint32": 2, "uinteger": 2**32}
 _PCG64_STATE_FIELDS = {"state": 2**128, "inc": 2**128}
 
 
-def manual_seed(seed: int) -> np.random.Generator:
-    """Seed the shared generator and return it.
+def manual_seed(seed: int) -> Generator:
+    """Seed the shared generator and return it, as ``torch.manual_seed`` does.
+
+    The seed is checked and mapped as by ``Generator.manual_seed``, so
+    ``manual_seed(seed)`` draws what ``Generator().manual_seed(seed)`` draws.
 
     Args:
-        seed: a non-negative integer.
+        seed: an integer in [-2**63, 2**64 - 1]. A negative seed is used as
+            ``seed + 2**64``, as in PyTorch.
+
+    Returns:
+        The shared ``Generator``. Initialisers, ``Dropout``, the random
+        creation functions and the samplers given no ``generator`` draw from
+        it, through ``default_generator()``.
 
     Raises:
-        ValueError: if ``seed`` is negative or not an integer.
+        TypeError: if ``seed`` is not an integer (a bool is rejected).
+        ValueError: if ``seed`` is outside [-2**63, 2**64 - 1].
     """
-    global _generator
+    global _shared
 
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"manual_seed expects an integer seed, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"manual_seed expects a non-negative seed, got {seed}")
-
-    _generator = np.random.default_rng(int(seed))
-    return _generator
+    value = _seed_value(seed, "manual_seed")
+    if _shared is None:
+        _shared = Generator()
+    _shared._reseed(value)
+    return _shared
 
 
 def default_generator() -> np.random.Generator:
-    """Return the shared generator that ``manual_seed`` last seeded.
+    """Return the NumPy generator of the shared ``Generator``.
 
-    Without a ``manual_seed`` call, the generator is seeded from the operating
-    system on first use.
+    Without a ``manual_seed`` call, the shared generator is seeded from the
+    operating system on first use. A later ``manual_seed`` or ``set_state`` on
+    the shared generator replaces the NumPy generator, so call this function
+    again after either instead of keeping the returned object.
     """
-    global _generator
+    global _shared
 
-    if _generator is None:
-        _generator = np.random.default_rng()
-    return _generator
+    if _shared is None:
+        _shared = Generator()
+        _shared.seed()
+    return _shared._numpy
 
 
 class Generator:
@@ -105,22 +117,13 @@ class Generator:
             TypeError: if ``seed`` is not an integer (a bool is rejected).
             ValueError: if ``seed`` is outside [-2**63, 2**64 - 1].
         """
-        if isinstance(seed, (bool, np.bool_)) or not isinstance(
-            seed, (int, np.integer)
-        ):
-            raise TypeError(
-                "Generator.manual_seed expects an integer seed, got "
-                f"{type(seed).__name__} {seed!r}"
-            )
-        if not _MIN_SEED <= seed < _SEED_MODULUS:
-            raise ValueError(
-                f"Generator.manual_seed: the seed {seed} is outside the 64-bit "
-                f"range [{_MIN_SEED}, {_SEED_MODULUS - 1}]"
-            )
-
-        self._initial_seed = int(seed) % _SEED_MODULUS
-        self._numpy = np.random.default_rng(self._initial_seed)
+        self._reseed(_seed_value(seed, "Generator.manual_seed"))
         return self
+
+    def _reseed(self, seed: int) -> None:
+        """Restart the generator from ``seed``, an int in [0, 2**64)."""
+        self._initial_seed = seed
+        self._numpy = np.random.default_rng(seed)
 
     def initial_seed(self) -> int:
         """Return the seed that the generator was last seeded with."""
@@ -154,8 +157,9 @@ class Generator:
 
         Raises:
             TypeError: if ``new_state`` or one of its parts is not a dict.
-            ValueError: if an entry is missing, unexpected or out of range, or
-                the state is for a bit generator other than PCG64.
+            ValueError: if an entry is missing, unexpected or out of range,
+                the PCG64 increment ``state['state']['inc']`` is even, or the
+                state is for a bit generator other than PCG64.
         """
         initial_seed, numpy_state = _split_state(new_state)
         generator = np.random.default_rng()
@@ -174,6 +178,21 @@ class Generator:
 
     def __repr__(self) -> str:
         return f"Generator(initial_seed={self._initial_seed})"
+
+
+def _seed_value(seed: Any, owner: str) -> int:
+    """Check a seed for ``owner`` and return it wrapped into [0, 2**64)."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(
+            f"{owner} expects an integer seed, got {type(seed).__name__} {seed!r}. "
+            "Pass an int such as 0."
+        )
+    if not _MIN_SEED <= seed < _SEED_MODULUS:
+        raise ValueError(
+            f"{owner}: the seed {seed} is outside the 64-bit range "
+            f"[{_MIN_SEED}, {_SEED_MODULUS - 1}]. Pass a seed in that range."
+        )
+    return int(seed) % _SEED_MODULUS
 
 
 def check_generator(generator: Any, owner: str) -> None:
@@ -231,6 +250,19 @@ def _split_state(state: Any) -> tuple[int, dict[str, Any]]:
         key: _check_int(counters[key], f"state['state'][{key!r}]", bound)
         for key, bound in _PCG64_STATE_FIELDS.items()
     }
+
+    # NOTE: NumPy's seeding always sets the lowest bit of the PCG64 increment,
+    # because the underlying LCG has its full period of 2**128 only for an odd
+    # increment. NumPy 2.4's state setter stores an even increment unchanged,
+    # and the stream it gives is then no PCG64 stream: state 0 with increment
+    # 0 draws only zeros.
+    increment = numpy_state["state"]["inc"]
+    if increment % 2 == 0:
+        raise ValueError(
+            f"Generator.set_state: state['state']['inc'] is {increment}, an even "
+            "number, but a PCG64 increment is odd. Pass a dict returned by "
+            "Generator.get_state()."
+        )
     return initial_seed, numpy_state
 
 
