@@ -1,4 +1,6 @@
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict, UserList, defaultdict, namedtuple
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 import numpy as np
 import pytest
@@ -24,6 +26,10 @@ def assert_tensor(actual, expected: np.ndarray) -> None:
 
 # Numbers --------------------------------------------------------------------------
 
+# PyTorch 2.13 batches Python numbers with torch.tensor(values) when the first is
+# a bool or an int (a float among them gives float32), and with float64 when the
+# first is a float.
+
 
 @pytest.mark.parametrize(
     ("values", "expected"),
@@ -31,18 +37,31 @@ def assert_tensor(actual, expected: np.ndarray) -> None:
         ([1, 2, 3], np.array([1, 2, 3], dtype=np.int64)),
         ([1.5, 2.0], np.array([1.5, 2.0], dtype=np.float64)),
         ([True, False], np.array([True, False])),
-        ([1, 2.5], np.array([1.0, 2.5], dtype=np.float64)),
+        ([1, 2.5], np.array([1.0, 2.5], dtype=np.float32)),
         ([1.5, 2], np.array([1.5, 2.0], dtype=np.float64)),
         ([True, 2], np.array([1, 2], dtype=np.int64)),
+        ([1, True], np.array([1, 1], dtype=np.int64)),
+        ([True, 2.5], np.array([1.0, 2.5], dtype=np.float32)),
+        ([2.5, True], np.array([2.5, 1.0], dtype=np.float64)),
     ],
-    ids=["int", "float", "bool", "int_then_float", "float_then_int", "bool_then_int"],
+    ids=[
+        "int",
+        "float",
+        "bool",
+        "int_then_float",
+        "float_then_int",
+        "bool_then_int",
+        "int_then_bool",
+        "bool_then_float",
+        "float_then_bool",
+    ],
 )
 def test_collate_python_numbers(values, expected):
     assert_tensor(default_collate(values), expected)
 
 
 def test_collate_int_overflow_names_position():
-    with pytest.raises(OverflowError, match=r"int at sample\[0\] does not fit"):
+    with pytest.raises(OverflowError, match=r"int in the values at \[0\] does not"):
         default_collate([(2**70,), (1,)])
 
 
@@ -127,6 +146,66 @@ def test_collate_list_stays_list():
     assert_tensor(batch[1], np.array([2.0, 4.0]))
 
 
+def test_collate_range_samples():
+    batch = default_collate([range(3), range(1, 4)])
+
+    assert type(batch) is list
+    assert len(batch) == 3
+    assert_tensor(batch[0], np.array([0, 1]))
+    assert_tensor(batch[2], np.array([2, 3]))
+
+
+def test_collate_mixed_sequence_types():
+    batch = default_collate([range(2), [5, 6], (7, 8)])
+    assert type(batch) is list
+    assert_tensor(batch[1], np.array([1, 6, 8]))
+
+
+class Tagged(UserList):
+    """A mutable sequence with an attribute that its constructor does not set."""
+
+    tag = "class"
+
+
+class Frozen(Sequence):
+    """A read-only sequence that can be built from a list."""
+
+    def __init__(self, items):
+        self._items = list(items)
+
+    def __getitem__(self, index):
+        return self._items[index]
+
+    def __len__(self):
+        return len(self._items)
+
+
+class Sub(tuple):
+    """A tuple subclass that is not a named tuple."""
+
+
+def test_collate_copies_first_mutable_sequence():
+    first = Tagged([1, 2])
+    first.tag = "first"
+    batch = default_collate([first, Tagged([3, 4])])
+
+    assert type(batch) is Tagged
+    assert batch.tag == "first"
+    assert list(first) == [1, 2]
+    assert_tensor(batch[0], np.array([1, 3]))
+
+
+def test_collate_rebuilds_read_only_sequence():
+    batch = default_collate([Frozen([1, 2]), Frozen([3, 4])])
+    assert type(batch) is Frozen
+    assert_tensor(batch[1], np.array([2, 4]))
+
+
+def test_collate_tuple_subclass_gives_list():
+    batch = default_collate([Sub((1, 2)), Sub((3, 4))])
+    assert type(batch) is list
+
+
 def test_collate_named_tuple_stays_named():
     batch = default_collate([Pair(np.zeros(2), 0), Pair(np.ones(2), 1)])
 
@@ -147,6 +226,70 @@ def test_collate_dict_per_key():
 def test_collate_keeps_mapping_type():
     batch = default_collate([OrderedDict(a=1), OrderedDict(a=2)])
     assert type(batch) is OrderedDict
+
+
+def test_collate_keeps_defaultdict_factory():
+    batch = default_collate([defaultdict(int, a=1), defaultdict(int, a=2)])
+
+    assert type(batch) is defaultdict
+    assert batch.default_factory is int
+    assert_tensor(batch["a"], np.array([1, 2]))
+
+
+class TaggedDict(dict):
+    """A dict subclass with an attribute that its constructor does not set."""
+
+    tag = "class"
+
+
+class FrozenMapping(Mapping):
+    """A read-only mapping that can be built from a dict."""
+
+    def __init__(self, items):
+        self._items = dict(items)
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self):
+        return len(self._items)
+
+
+class KeywordMapping(FrozenMapping):
+    """A read-only mapping whose constructor does not take a dict."""
+
+    def __init__(self, *, a):
+        super().__init__({"a": a})
+
+
+def test_collate_copies_first_mutable_mapping():
+    first, second = TaggedDict(a=1), TaggedDict(a=2)
+    first.tag = "first"
+    batch = default_collate([first, second])
+
+    assert type(batch) is TaggedDict
+    assert batch.tag == "first"
+    assert batch is not first
+    assert first["a"] == 1
+    assert_tensor(batch["a"], np.array([1, 2]))
+
+
+def test_collate_rebuilds_read_only_mapping():
+    batch = default_collate([FrozenMapping({"a": 1}), FrozenMapping({"a": 2})])
+    assert type(batch) is FrozenMapping
+    assert_tensor(batch["a"], np.array([1, 2]))
+
+    proxies = [MappingProxyType({"a": 1}), MappingProxyType({"a": 2})]
+    assert type(default_collate(proxies)) is MappingProxyType
+
+
+def test_collate_mapping_falls_back_to_dict():
+    batch = default_collate([KeywordMapping(a=1), KeywordMapping(a=2)])
+    assert type(batch) is dict
+    assert_tensor(batch["a"], np.array([1, 2]))
 
 
 def test_collate_nested_structure():
@@ -182,10 +325,14 @@ def test_collate_rejects_empty_batch():
 @pytest.mark.parametrize(
     ("samples", "fragment"),
     [
-        ([{1, 2}, {3}], "type set at sample."),
-        ([None, None], "type NoneType at sample."),
-        ([(0, {"label": object()})] * 2, "type object at sample[1]['label']."),
+        ([{1, 2}, {3}], "cannot batch sample 0, of type set."),
+        ([None, None], "cannot batch sample 0, of type NoneType."),
+        (
+            [(0, {"label": object()})] * 2,
+            "cannot batch sample 0 at [1]['label'], of type object.",
+        ),
     ],
+    ids=["set", "none", "nested_object"],
 )
 def test_collate_rejects_unsupported_type(samples, fragment):
     with pytest.raises(TypeError) as info:
@@ -199,25 +346,50 @@ def test_collate_rejects_mixed_kinds():
     with pytest.raises(TypeError) as info:
         default_collate(samples)
     message = str(info.value)
-    assert "values at sample[0] need one kind" in message
+    assert "the values at [0] need one kind of value" in message
     assert "sample 0 has Tensor and sample 2 has int" in message
+
+
+def test_collate_rejects_mixed_kinds_at_top():
+    with pytest.raises(TypeError) as info:
+        default_collate(["a", 1])
+    message = str(info.value)
+    assert message.startswith("default_collate: the samples need one kind of value")
+    assert "sample 0 has str and sample 1 has int" in message
+
+
+def test_collate_rejects_string_among_sequences():
+    with pytest.raises(TypeError, match="sample 0 has list and sample 1 has str"):
+        default_collate([[1, 2], "ab"])
 
 
 @pytest.mark.parametrize("values", [np.array(["a"]), np.array([None])])
 def test_collate_rejects_non_numeric_array(values):
     with pytest.raises(TypeError) as info:
         default_collate([{"x": values}, {"x": values}])
-    assert f"array at sample['x'] of sample 0 has dtype {values.dtype}" in str(
-        info.value
-    )
+    expected = f"sample 0 at ['x'] is an array of dtype {values.dtype},"
+    assert expected in str(info.value)
+
+
+def test_collate_rejects_non_numeric_array_at_top():
+    with pytest.raises(TypeError) as info:
+        default_collate([np.array(["a"]), np.array(["b"])])
+    expected = "default_collate: sample 0 is an array of dtype <U1,"
+    assert str(info.value).startswith(expected)
 
 
 def test_collate_rejects_shape_mismatch():
     with pytest.raises(ShapeError) as info:
         default_collate([(1, np.zeros(2)), (2, np.zeros(2)), (3, np.zeros(3))])
     message = str(info.value)
-    assert "arrays at sample[1] need one shape" in message
+    assert "the values at [1] need one shape" in message
     assert "sample 0 has (2,) and sample 2 has (3,)" in message
+
+
+def test_collate_rejects_shape_mismatch_at_top():
+    with pytest.raises(ShapeError) as info:
+        default_collate([np.zeros(2), np.zeros(3)])
+    assert str(info.value).startswith("default_collate: the samples need one shape")
 
 
 def test_collate_rejects_length_mismatch():
@@ -226,8 +398,28 @@ def test_collate_rejects_length_mismatch():
 
 
 def test_collate_rejects_key_mismatch():
-    with pytest.raises(KeyError, match="dicts at sample need the same keys"):
+    with pytest.raises(KeyError) as info:
         default_collate([{"a": 1}, {"b": 2}])
+    assert str(info.value) == (
+        "default_collate: the samples need the keys of sample 0, but sample 1 "
+        "is missing the key 'a' and has the unexpected key 'b'. Give every "
+        "sample the same keys, or pass a collate_fn that handles missing keys."
+    )
+
+
+def test_collate_key_mismatch_nested():
+    samples = [(0, {"x": 1, "y": 2}), (1, {"x": 1}), (2, {"x": 1, "z": 3, "w": 4})]
+    with pytest.raises(KeyError) as info:
+        default_collate(samples)
+    message = str(info.value)
+    assert message.startswith("default_collate: the values at [1] need the keys")
+    assert "sample 1 is missing the key 'y'." in message
+
+
+def test_collate_key_mismatch_lists_every_key():
+    with pytest.raises(KeyError) as info:
+        default_collate([{"x": 1}, {"x": 1, "z": 3, "w": 4}])
+    assert "sample 1 has the unexpected keys 'z', 'w'." in str(info.value)
 
 
 # default_convert ------------------------------------------------------------------
@@ -255,7 +447,29 @@ def test_convert_keeps_structure_and_other_values():
     assert_tensor(converted.image[0], np.zeros(1))
     assert converted.image[1] == "s"
     assert converted.label["k"] == 3
-    assert type(converted.label["f"]) is np.float32
+    assert_tensor(converted.label["f"], np.array(2, dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    "value", [np.float32(3), np.float64(2.5), np.int64(-4), np.uint8(7), np.bool_(1)]
+)
+def test_convert_numpy_scalar_to_0d_tensor(value):
+    assert_tensor(default_convert(value), np.array(value))
+
+
+@pytest.mark.parametrize("value", [np.str_("a"), np.bytes_(b"a"), 3, 2.5, "s"])
+def test_convert_leaves_non_array_scalars(value):
+    assert default_convert(value) is value
+
+
+def test_convert_sequences_and_mappings():
+    assert default_convert(range(3)) == [0, 1, 2]
+    assert default_convert((1, 2)) == [1, 2]
+
+    converted = default_convert(defaultdict(list, a=np.ones(1)))
+    assert type(converted) is defaultdict
+    assert converted.default_factory is list
+    assert_tensor(converted["a"], np.ones(1))
 
 
 def test_convert_leaves_string_arrays():
