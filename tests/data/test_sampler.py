@@ -134,15 +134,29 @@ def test_random_sampler_rejects_non_bool_replacement(replacement):
         RandomSampler(range(3), replacement=replacement)
 
 
-@pytest.mark.parametrize("num_samples", [0, -1, 1.5, True, "3"])
-def test_random_sampler_rejects_bad_num_samples(num_samples):
-    with pytest.raises(ValueError, match="num_samples must be a positive integer"):
+@pytest.mark.parametrize(
+    ("num_samples", "received"),
+    [(0, "int 0"), (-1, "int -1"), (1.5, "float 1.5"), (2.0, "float 2.0")]
+    + [(True, "bool True"), ("3", "str '3'")],
+)
+def test_random_sampler_rejects_bad_num_samples(num_samples, received):
+    with pytest.raises(ValueError) as info:
         RandomSampler(range(3), num_samples=num_samples)
+    message = str(info.value)
+    assert f"num_samples must be a positive integer, got {received}." in message
+    assert "empty" not in message
 
 
 def test_random_sampler_rejects_empty_data():
-    with pytest.raises(ValueError, match="got num_samples=0"):
+    with pytest.raises(ValueError, match="data_source is empty"):
         RandomSampler([])
+
+
+def test_random_sampler_empty_data_with_num_samples():
+    # As in PyTorch, an explicit num_samples is checked at iteration instead.
+    sampler = RandomSampler([], num_samples=2)
+    with pytest.raises(ValueError, match="cannot draw from an empty data_source"):
+        list(sampler)
 
 
 def test_random_sampler_empty_data_at_iteration():

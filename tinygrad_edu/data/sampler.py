@@ -79,8 +79,8 @@ class RandomSampler(Sampler[int]):
     Raises:
         TypeError: if ``replacement`` is not a bool, or ``generator`` is
             neither None nor a ``Generator``.
-        ValueError: if ``num_samples`` (or, when it is None, the length of
-            ``data_source``) is not a positive integer.
+        ValueError: if ``num_samples`` is neither None nor a positive
+            integer, or it is None and ``data_source`` is empty.
     """
 
     def __init__(
@@ -101,11 +101,17 @@ class RandomSampler(Sampler[int]):
         self._num_samples = num_samples
         self.generator = generator
 
-        if not is_positive_int(self.num_samples):
+        if num_samples is None and len(data_source) == 0:
+            raise ValueError(
+                "RandomSampler: data_source is empty, so there is nothing to "
+                "sample, and num_samples (None) defaults to its length, 0. Pass "
+                "a dataset with at least one sample."
+            )
+        if num_samples is not None and not is_positive_int(num_samples):
             raise ValueError(
                 "RandomSampler: num_samples must be a positive integer, got "
-                f"num_samples={self.num_samples!r}. An empty data_source has "
-                "nothing to sample."
+                f"{type(num_samples).__name__} {num_samples!r}. Pass an int such "
+                "as len(data_source), or None for one pass over the data."
             )
 
     @property
