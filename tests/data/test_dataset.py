@@ -141,9 +141,41 @@ def test_tensor_dataset_tensor_index():
     assert dataset[Tensor(np.array(2))][0].item() == 6
 
 
-def test_tensor_dataset_index_out_of_range():
-    with pytest.raises(IndexError):
-        TensorDataset(np.arange(4))[4]
+@pytest.mark.parametrize(
+    "index",
+    [
+        np.int64(2),
+        np.int32(-2),
+        Tensor(np.array(2)),
+        np.array(-2),
+        Tensor(np.array(-2)),
+    ],
+    ids=["numpy_int", "negative_numpy_int", "tensor", "0d_array", "negative_tensor"],
+)
+def test_tensor_dataset_integer_index_types(index):
+    (value,) = TensorDataset(np.arange(4) * 3)[index]
+    assert value.shape == ()
+    assert value.item() == 6
+
+
+@pytest.mark.parametrize(
+    ("index", "error", "fragment"),
+    [
+        (4, IndexError, "index 4 is out of range for a dataset of length 4"),
+        (-5, IndexError, "index -5 is out of range for a dataset of length 4"),
+        ("a", TypeError, "cannot index with the str 'a'."),
+        (2.0, IndexError, "of length 4 with the float 2.0 (NumPy: only integers"),
+        (Tensor(np.array(1.0)), IndexError, "with a Tensor of dtype float64"),
+        ([0, 9], IndexError, "with the list [0, 9] (NumPy: index 9 is out"),
+    ],
+    ids=["too_large", "too_negative", "str", "float", "float_tensor", "list"],
+)
+def test_tensor_dataset_rejects_bad_index(index, error, fragment):
+    with pytest.raises(error) as info:
+        TensorDataset(np.arange(4))[index]
+    message = str(info.value)
+    assert message.startswith("TensorDataset: ")
+    assert fragment in message
 
 
 def test_tensor_dataset_allows_zero_rows():
@@ -200,6 +232,35 @@ def test_subset_list_index():
     np.testing.assert_array_equal(values.numpy(), [50, 70])
 
 
+@pytest.mark.parametrize(
+    ("index", "expected"),
+    [(np.int64(1), 4), (Tensor(np.array(2)), 25), (-3, 49), (slice(0, 2), [49, 4])],
+    ids=["numpy_int", "tensor", "negative", "slice"],
+)
+def test_subset_index_types(index, expected):
+    subset = Subset(TensorDataset(np.arange(10) ** 2), [7, 2, 5])
+    (values,) = subset[index]
+    np.testing.assert_array_equal(values.numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    ("index", "error", "fragment"),
+    [
+        (3, IndexError, "Subset: index 3 is out of range for a dataset of length 3"),
+        (-4, IndexError, "Subset: index -4 is out of range"),
+        ([0, 5], IndexError, "Subset: index 5 is out of range"),
+        ("a", TypeError, "Subset: cannot select from its indices with the str 'a'"),
+        (1.0, TypeError, "Subset: cannot select from its indices with the float"),
+    ],
+    ids=["too_large", "too_negative", "list", "str", "float"],
+)
+def test_subset_rejects_bad_index(index, error, fragment):
+    subset = Subset(Squares(10), [4, 0, 2])
+    with pytest.raises(error) as info:
+        subset[index]
+    assert fragment in str(info.value)
+
+
 def test_subset_getitems_uses_parent_getitems():
     parent = Squares(10, batched=True)
     subset = Subset(parent, [7, 2, 5])
@@ -251,9 +312,34 @@ def test_concat_index_out_of_range(index):
         joined[index]
 
 
-def test_concat_rejects_non_integer_index():
-    with pytest.raises(TypeError):
-        ConcatDataset([Squares(2)])[1.0]
+@pytest.mark.parametrize(
+    ("index", "fragment"),
+    [
+        (1.0, "got the float 1.0."),
+        (slice(0, 2), "got the slice slice(0, 2, None)."),
+        (True, "got the bool True."),
+        (Tensor(np.array(1.0)), "got a Tensor of dtype float64 and shape ()."),
+    ],
+    ids=["float", "slice", "bool", "float_tensor"],
+)
+def test_concat_rejects_non_integer_index(index, fragment):
+    with pytest.raises(TypeError) as info:
+        ConcatDataset([Squares(2)])[index]
+    message = str(info.value)
+    assert message.startswith("ConcatDataset: indices must be integers")
+    assert fragment in message
+
+
+@pytest.mark.parametrize(
+    "index", [np.int64(3), Tensor(np.array(3)), np.array(-2)], ids=str
+)
+def test_concat_integer_index_types(index):
+    assert ConcatDataset([Squares(2), Squares(3)])[index] == 1
+
+
+def test_concat_rejects_dataset_without_len():
+    with pytest.raises(TypeError, match="position 1, of type object, has no __len__"):
+        ConcatDataset([Squares(2), object()])
 
 
 def test_concat_rejects_no_datasets():
@@ -374,6 +460,22 @@ def test_random_split_rejects_bad_lengths(lengths, error, fragment):
     with pytest.raises(error) as info:
         random_split(TensorDataset(np.arange(10)), lengths)
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("lengths", "fragment"), [(5, "got the int 5."), ("ab", "got the str 'ab'.")]
+)
+def test_random_split_rejects_non_sequence_lengths(lengths, fragment):
+    with pytest.raises(TypeError) as info:
+        random_split(TensorDataset(np.arange(10)), lengths)
+    message = str(info.value)
+    assert message.startswith("random_split: lengths must be a sequence")
+    assert fragment in message
+
+
+def test_random_split_rejects_dataset_without_len():
+    with pytest.raises(TypeError, match="random_split: the dataset, of type object"):
+        random_split(object(), [1])
 
 
 def test_random_split_rejects_numpy_generator():

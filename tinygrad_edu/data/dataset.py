@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import bisect
 import math
-import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -103,12 +102,39 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
             )
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
-        if isinstance(index, Tensor):
-            index = index.detach()._array
+        """Return row ``index`` of every array, as new Tensors.
+
+        ``index`` is an integer (a Python or NumPy int, or a 0-d integer
+        Tensor), negative counting from the end, or anything else that NumPy
+        indexing takes: a slice, an integer list or array, or a bool mask.
+
+        Raises:
+            IndexError: if an integer index is out of range, or NumPy rejects
+                the index, as for a float.
+            TypeError: if ``index`` is a str or bytes.
+        """
+        length = len(self)
+        position = _integer_index(index)
+        if position is not None:
+            _check_in_range(position, length, "TensorDataset")
+            index = position
+        elif isinstance(index, (str, bytes)):
+            raise TypeError(
+                f"TensorDataset: cannot index with the {type(index).__name__} "
+                f"{index!r}. Pass an integer, a slice, or an integer or bool array."
+            )
+        array_index = index.detach()._array if isinstance(index, Tensor) else index
+
+        try:
+            rows = [tensor._array[array_index] for tensor in self.tensors]
+        except IndexError as error:
+            raise IndexError(
+                f"TensorDataset: cannot index a dataset of length {length} with "
+                f"{_describe(index)} (NumPy: {error}). Pass an integer, a slice, "
+                "or an integer or bool array."
+            ) from error
         # np.array copies the row, and keeps a 0-d row as an array.
-        return tuple(
-            Tensor._make(np.array(tensor._array[index])) for tensor in self.tensors
-        )
+        return tuple(Tensor._make(np.array(row)) for row in rows)
 
     def __len__(self) -> int:
         return int(self.tensors[0].shape[0])
@@ -116,6 +142,40 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
     def __repr__(self) -> str:
         shapes = ", ".join(str(tensor.shape) for tensor in self.tensors)
         return f"TensorDataset(shapes=[{shapes}])"
+
+
+def _integer_index(index: Any) -> int | None:
+    """Return ``index`` as an int if it is one integer, and None otherwise.
+
+    Python and NumPy ints and 0-d integer arrays and Tensors count. Bools do
+    not, because NumPy reads them as masks.
+    """
+    if isinstance(index, (bool, np.bool_)):
+        return None
+    if isinstance(index, (int, np.integer)):
+        return int(index)
+    array = index.detach()._array if isinstance(index, Tensor) else index
+    if isinstance(array, np.ndarray) and array.ndim == 0 and array.dtype.kind in "iu":
+        return int(array)
+    return None
+
+
+def _check_in_range(index: int, length: int, owner: str) -> None:
+    """Raise IndexError unless ``-length <= index < length``."""
+    if not -length <= index < length:
+        valid = f"an index in [{-length}, {length - 1}]" if length else "no index"
+        raise IndexError(
+            f"{owner}: index {index} is out of range for a dataset of length "
+            f"{length}, which takes {valid}"
+        )
+
+
+def _describe(value: Any) -> str:
+    """Name a value and its type for a message, such as ``the float 2.0``."""
+    if isinstance(value, (np.ndarray, Tensor)):
+        kind = type(value).__name__
+        return f"a {kind} of dtype {value.dtype} and shape {value.shape}"
+    return f"the {type(value).__name__} {value!r}"
 
 
 def _as_stored_tensor(value: Any, position: int) -> Tensor:
@@ -148,8 +208,10 @@ def _as_stored_tensor(value: Any, position: int) -> Tensor:
 class Subset(Dataset[T_co]):
     """The samples of ``dataset`` at ``indices``, in that order.
 
-    ``subset[i]`` is ``dataset[indices[i]]``. A list index selects several
-    samples at once: ``subset[[i, j]]`` is ``dataset[[indices[i], indices[j]]]``.
+    ``subset[i]`` is ``dataset[indices[i]]``, for an integer ``i`` in
+    ``[-len(indices), len(indices))``. A list index selects several samples at
+    once: ``subset[[i, j]]`` is ``dataset[[indices[i], indices[j]]]``. Any other
+    index, such as a slice, selects from ``indices`` as ``indices[index]``.
 
     Args:
         dataset: the dataset to select from.
@@ -165,9 +227,30 @@ class Subset(Dataset[T_co]):
         self.indices = indices
 
     def __getitem__(self, index: Any) -> Any:
+        """Return the sample, or samples, of ``dataset`` at ``indices[index]``.
+
+        Raises:
+            IndexError: if an integer index is out of range.
+            TypeError: if ``indices`` cannot be indexed with ``index``, as
+                for a float or a str when ``indices`` is a list.
+        """
         if isinstance(index, list):
-            return self.dataset[[self.indices[i] for i in index]]
-        return self.dataset[self.indices[index]]
+            return self.dataset[[self._parent_index(i) for i in index]]
+        return self.dataset[self._parent_index(index)]
+
+    def _parent_index(self, index: Any) -> Any:
+        """Return ``indices[index]``, the index of the sample in ``dataset``."""
+        position = _integer_index(index)
+        if position is not None:
+            _check_in_range(position, len(self.indices), "Subset")
+            return self.indices[position]
+        try:
+            return self.indices[index]
+        except (IndexError, TypeError) as error:
+            raise type(error)(
+                f"Subset: cannot select from its indices with {_describe(index)} "
+                f"({error}). Pass an integer, a list of integers or a slice."
+            ) from error
 
     def __getitems__(self, indices: list[int]) -> list[Any]:
         """Return the samples at several indices, for ``DataLoader``.
@@ -190,7 +273,8 @@ class ConcatDataset(Dataset[T_co]):
     """Several datasets joined end to end.
 
     Index ``i`` falls in the first dataset whose cumulative size exceeds
-    ``i``. Negative indices count from the end, as for a list.
+    ``i``. Indices are integers (Python or NumPy ints, or 0-d integer
+    Tensors), and negative indices count from the end, as for a list.
 
     Args:
         datasets: an iterable of one or more datasets, each with ``__len__``.
@@ -202,6 +286,7 @@ class ConcatDataset(Dataset[T_co]):
 
     Raises:
         ValueError: if ``datasets`` is empty.
+        TypeError: if a dataset has no ``__len__``.
 
     Example:
         >>> first, second = TensorDataset(np.zeros(2)), TensorDataset(np.ones(3))
@@ -217,21 +302,36 @@ class ConcatDataset(Dataset[T_co]):
 
         self.cumulative_sizes: list[int] = []
         total = 0
-        for dataset in self.datasets:
-            total += len(dataset)  # type: ignore[arg-type]
+        for position, dataset in enumerate(self.datasets):
+            if not isinstance(dataset, Sized):
+                raise TypeError(
+                    f"ConcatDataset: the dataset at position {position}, of type "
+                    f"{type(dataset).__name__}, has no __len__, which ConcatDataset "
+                    "needs to find where each dataset starts. Define __len__."
+                )
+            total += len(dataset)
             self.cumulative_sizes.append(total)
 
     def __len__(self) -> int:
         return self.cumulative_sizes[-1]
 
     def __getitem__(self, index: int) -> T_co:
-        index = operator.index(index)
-        length = len(self)
-        if not -length <= index < length:
-            raise IndexError(
-                f"ConcatDataset: index {index} is out of range for a dataset of "
-                f"length {length}"
+        """Return sample ``index`` of the joined datasets.
+
+        Raises:
+            IndexError: if ``index`` is out of range.
+            TypeError: if ``index`` is not an integer, such as a float or a
+                slice.
+        """
+        position = _integer_index(index)
+        if position is None:
+            raise TypeError(
+                f"ConcatDataset: indices must be integers, got {_describe(index)}. "
+                "Pass one int index, and read several samples one at a time."
             )
+        index = position
+        length = len(self)
+        _check_in_range(index, length, "ConcatDataset")
         if index < 0:
             index += length
 
@@ -271,9 +371,10 @@ def random_split(
     Raises:
         ValueError: if a fraction is outside [0, 1], an integer length is
             negative, or the lengths do not sum to ``len(dataset)``.
-        TypeError: if a length is not a number, or is a non-integer that is
-            not part of a list of fractions, or ``generator`` is not a
-            ``Generator``.
+        TypeError: if ``lengths`` is not a sequence, a length is not a
+            number or is a non-integer that is not part of a list of
+            fractions, ``dataset`` has no ``__len__``, or ``generator`` is
+            not a ``Generator``.
 
     Example:
         >>> parts = random_split(TensorDataset(np.arange(10)), [0.5, 0.3, 0.2])
@@ -281,7 +382,17 @@ def random_split(
         [5, 3, 2]
     """
     rng = numpy_generator(generator, "random_split")
-    size = len(dataset)  # type: ignore[arg-type]
+    if not isinstance(dataset, Sized):
+        raise TypeError(
+            f"random_split: the dataset, of type {type(dataset).__name__}, has no "
+            "__len__, which random_split needs. Define __len__."
+        )
+    if not isinstance(lengths, Iterable) or isinstance(lengths, (str, bytes)):
+        raise TypeError(
+            f"random_split: lengths must be a sequence of lengths or fractions, "
+            f"got {_describe(lengths)}. Pass a list such as [8, 2] or [0.8, 0.2]."
+        )
+    size = len(dataset)
     requested: list[Any] = list(lengths)
     _check_length_types(requested)
 
