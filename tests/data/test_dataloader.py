@@ -455,7 +455,7 @@ def test_loader_rejects_drop_last_without_batching():
 
 
 def test_loader_shuffle_empty_dataset_raises():
-    with pytest.raises(ValueError, match="num_samples=0"):
+    with pytest.raises(ValueError, match="RandomSampler: data_source is empty"):
         DataLoader(numbered(0), shuffle=True)
 
 
