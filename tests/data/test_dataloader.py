@@ -391,7 +391,121 @@ def test_loader_workers_warn_once_same_batches():
 def test_loader_no_workers_no_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        list(DataLoader(numbered(3), num_workers=0))
+        list(DataLoader(numbered(3), num_workers=0, pin_memory=False, timeout=2.5))
+
+
+def test_loader_worker_options_with_workers():
+    calls = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loader = DataLoader(
+            numbered(5),
+            batch_size=2,
+            num_workers=2,
+            timeout=5,
+            worker_init_fn=calls.append,
+            multiprocessing_context="spawn",
+            prefetch_factor=0,
+            persistent_workers=True,
+        )
+        order = first_column_order(loader)
+
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "num_workers=2" in message
+    assert "prefetch_factor and persistent_workers have no effect" in message
+    assert calls == []
+    np.testing.assert_array_equal(order, np.arange(5))
+    assert len(loader) == 3
+    assert loader.timeout == 5
+    assert loader.worker_init_fn == calls.append
+    assert loader.multiprocessing_context == "spawn"
+    assert loader.prefetch_factor == 0
+    assert loader.persistent_workers is True
+
+
+def test_loader_prefetch_factor_default():
+    # PyTorch 2.13 stores 2 when workers are requested and None otherwise.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert DataLoader(numbered(3), num_workers=1).prefetch_factor == 2
+    assert DataLoader(numbered(3)).prefetch_factor is None
+
+
+def test_loader_pin_memory_warns():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loader = DataLoader(numbered(4), batch_size=3, pin_memory=True)
+
+    assert len(caught) == 1
+    assert caught[0].category is UserWarning
+    assert "pin_memory=True has no effect" in str(caught[0].message)
+    assert "no accelerator" in str(caught[0].message)
+    assert caught[0].filename == __file__
+    assert loader.pin_memory is True
+    np.testing.assert_array_equal(first_column_order(loader), np.arange(4))
+    assert len(loader) == 2
+
+
+def test_loader_positional_order_matches_torch():
+    # dataset, batch_size, shuffle, sampler, batch_sampler, num_workers,
+    # collate_fn, pin_memory, drop_last, as in torch.utils.data.DataLoader.
+    loader = DataLoader(numbered(5), 2, False, None, None, 0, None, False, True)
+    assert loader.drop_last is True
+    assert len(loader) == 2
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        ({"persistent_workers": True}, "persistent_workers=True needs num_workers"),
+        ({"prefetch_factor": 2}, "prefetch_factor=2 needs num_workers > 0"),
+        ({"prefetch_factor": 0}, "prefetch_factor=0 needs num_workers > 0"),
+        ({"multiprocessing_context": "spawn"}, "multiprocessing_context needs"),
+        ({"timeout": -1}, "timeout must be non-negative, got timeout=-1."),
+        ({"timeout": float("nan")}, "timeout must be non-negative, got timeout=nan"),
+        (
+            {"num_workers": 2, "prefetch_factor": -1},
+            "prefetch_factor must be non-negative, got prefetch_factor=-1",
+        ),
+    ],
+    ids=[
+        "persistent",
+        "prefetch",
+        "prefetch_zero",
+        "context",
+        "negative_timeout",
+        "nan_timeout",
+        "negative_prefetch",
+    ],
+)
+def test_loader_rejects_worker_options(arguments, fragment):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError) as info:
+            DataLoader(numbered(4), **arguments)
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        ({"timeout": "5"}, "timeout must be a number of seconds, got str '5'."),
+        ({"timeout": None}, "timeout must be a number of seconds, got NoneType"),
+        (
+            {"num_workers": 1, "prefetch_factor": 2.5},
+            "prefetch_factor must be None or an int, got float 2.5",
+        ),
+        ({"worker_init_fn": 5}, "worker_init_fn must be None or a function"),
+    ],
+    ids=["str_timeout", "none_timeout", "float_prefetch", "worker_init_fn"],
+)
+def test_loader_rejects_worker_option_types(arguments, fragment):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(TypeError) as info:
+            DataLoader(numbered(4), **arguments)
+    assert fragment in str(info.value)
 
 
 # Argument errors ------------------------------------------------------------------
@@ -407,6 +521,36 @@ def test_loader_rejects_bad_batch_size(batch_size):
 def test_loader_rejects_bad_num_workers(num_workers):
     with pytest.raises(ValueError, match="num_workers must be a non-negative integer"):
         DataLoader(numbered(4), num_workers=num_workers)
+
+
+class NoLength(Dataset):
+    def __getitem__(self, index):
+        return index
+
+
+@pytest.mark.parametrize(
+    ("dataset", "arguments", "fragment"),
+    [
+        (None, {}, "dataset must be a map-style dataset, with __getitem__"),
+        (5, {}, "returning one sample, got int 5."),
+        (NoLength(), {}, "the dataset, of type NoLength, has no __len__"),
+        (numbered(4), {"sampler": 3}, "sampler must be an iterable of indices"),
+        (numbered(4), {"batch_sampler": 3}, "batch_sampler must be an iterable"),
+        (numbered(4), {"collate_fn": 5}, "collate_fn must be None or a function"),
+    ],
+    ids=["none", "int", "no_len", "sampler", "batch_sampler", "collate_fn"],
+)
+def test_loader_rejects_unusable_inputs(dataset, arguments, fragment):
+    with pytest.raises(TypeError) as info:
+        DataLoader(dataset, **arguments)
+    message = str(info.value)
+    assert message.startswith("DataLoader: ")
+    assert fragment in message
+
+
+def test_loader_dataset_without_len_takes_sampler():
+    loader = DataLoader(NoLength(), batch_size=2, sampler=[3, 1, 2])
+    assert [batch.numpy().tolist() for batch in loader] == [[3, 1], [2]]
 
 
 def test_loader_rejects_numpy_generator():

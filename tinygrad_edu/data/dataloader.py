@@ -9,7 +9,7 @@ new order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,10 @@ from tinygrad_edu.tensor import Tensor
 # Attributes that the samplers were built from; changing one later would make
 # them disagree, so __setattr__ rejects it, as PyTorch's DataLoader does.
 _FIXED_ATTRIBUTES = ("dataset", "batch_size", "drop_last", "sampler", "batch_sampler")
+
+# The prefetch_factor that PyTorch 2.13 stores when num_workers > 0 and none
+# is given.
+_DEFAULT_PREFETCH_FACTOR = 2
 
 
 class DataLoader:
@@ -60,21 +64,51 @@ class DataLoader:
         collate_fn: a function from a list of samples to a batch (or, with
             ``batch_size=None``, from one sample to its converted form).
             Defaults to ``default_collate`` (``default_convert``).
+        pin_memory: accepted for compatibility with PyTorch. tinygrad_edu
+            has no accelerator, so there is no pinned memory to copy batches
+            into: True gives a UserWarning, as PyTorch gives on a machine
+            without an accelerator, and the batches are unchanged.
         drop_last: if True, leave out a last batch smaller than
             ``batch_size``.
+        timeout: seconds to wait for a batch from a worker, a non-negative
+            number. There are no workers, so it has no effect.
+        worker_init_fn: a function that PyTorch calls in each worker process
+            with the worker id. There are no workers, so it is never called.
+        multiprocessing_context: how PyTorch starts worker processes. Only
+            valid with ``num_workers > 0``, and without effect here.
         generator: with ``shuffle=True``, draw the orders from this generator
             only, one permutation per pass, so saving ``generator.get_state()``
             between passes and restoring it later reproduces the passes that
             follow. If None, the orders come from the shared generator that
             ``tinygrad_edu.manual_seed`` seeds.
+        prefetch_factor: batches that PyTorch loads ahead per worker, a
+            non-negative int. Only valid with ``num_workers > 0``, where None
+            is stored as 2, as in PyTorch, and without effect here.
+        persistent_workers: if True, PyTorch keeps its workers between
+            passes. Only valid with ``num_workers > 0``, and without effect
+            here.
+
+    The worker options (``timeout``, ``worker_init_fn``,
+    ``multiprocessing_context``, ``prefetch_factor``, ``persistent_workers``)
+    are checked as PyTorch 2.13 checks them with the same ``num_workers``, and
+    are stored as attributes of the same names, so code written for PyTorch
+    runs unchanged. The one ``num_workers`` warning covers them.
 
     Raises:
-        ValueError: if ``sampler`` is combined with ``shuffle=True``;
-            ``batch_sampler`` with ``batch_size`` other than 1, ``shuffle``,
-            ``sampler`` or ``drop_last``; ``batch_size=None`` with
-            ``drop_last=True``; or if ``batch_size``, ``num_workers`` or
-            ``drop_last`` is invalid.
-        TypeError: if ``generator`` is neither None nor a ``Generator``.
+        ValueError: if ``batch_size``, ``num_workers``, ``drop_last``,
+            ``timeout`` or ``prefetch_factor`` is out of range, or arguments
+            conflict. ``sampler`` conflicts with ``shuffle=True``, and
+            ``batch_sampler`` with a ``batch_size`` other than 1, ``shuffle``,
+            ``sampler`` or ``drop_last``. ``batch_size=None`` conflicts with
+            ``drop_last=True``, and ``num_workers=0`` with
+            ``persistent_workers=True``, a ``prefetch_factor`` or a
+            ``multiprocessing_context``.
+        TypeError: if ``dataset`` has no ``__getitem__`` (or no ``__len__``
+            when neither ``sampler`` nor ``batch_sampler`` is given),
+            ``sampler`` or ``batch_sampler`` is not iterable, ``collate_fn``
+            or ``worker_init_fn`` is not callable, ``timeout`` is not a
+            number, ``prefetch_factor`` is not an int, or ``generator`` is
+            neither None nor a ``Generator``.
 
     Example:
         >>> x = np.arange(10, dtype=np.float32).reshape(5, 2)
@@ -95,10 +129,26 @@ class DataLoader:
         batch_sampler: Sampler[list[int]] | Iterable[list[int]] | None = None,
         num_workers: int = 0,
         collate_fn: Callable[[Any], Any] | None = None,
+        pin_memory: bool = False,
         drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
         generator: Generator | None = None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
     ) -> None:
-        _check_num_workers(num_workers)
+        _check_sources(dataset, sampler, batch_sampler)
+        _check_callable(collate_fn, "collate_fn", "a list of samples to a batch")
+        _check_callable(worker_init_fn, "worker_init_fn", "a worker id to None")
+        _check_worker_options(
+            num_workers,
+            timeout,
+            multiprocessing_context,
+            prefetch_factor,
+            persistent_workers,
+        )
         check_generator(generator, "DataLoader")
         shuffle = bool(shuffle)
         _check_conflicts(batch_size, shuffle, sampler, batch_sampler, drop_last)
@@ -130,7 +180,15 @@ class DataLoader:
         self.batch_sampler = batch_sampler
         self.num_workers = num_workers
         self.collate_fn = collate_fn
+        self.pin_memory = bool(pin_memory)
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
         self.generator = generator
+        if prefetch_factor is None and num_workers > 0:
+            prefetch_factor = _DEFAULT_PREFETCH_FACTOR
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = bool(persistent_workers)
         self._initialized = True
 
         if num_workers > 0:
@@ -138,7 +196,15 @@ class DataLoader:
                 f"DataLoader: num_workers={num_workers} is accepted for "
                 "compatibility with PyTorch, but tinygrad_edu has no worker "
                 "processes. Every batch is loaded in the main process, and the "
-                "batches are the same as with num_workers=0."
+                "batches are the same as with num_workers=0. The worker options "
+                "timeout, worker_init_fn, multiprocessing_context, "
+                "prefetch_factor and persistent_workers have no effect either."
+            )
+        if self.pin_memory:
+            warn_caller(
+                "DataLoader: pin_memory=True has no effect, because tinygrad_edu "
+                "has no accelerator and so no pinned memory to copy batches "
+                "into. The batches are the same as with pin_memory=False."
             )
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -230,6 +296,112 @@ def _gather_rows(dataset: TensorDataset, indices: Any) -> list[Tensor] | None:
         Tensor._make(np.ascontiguousarray(tensor._array[rows]))
         for tensor in dataset.tensors
     ]
+
+
+def _check_sources(dataset: Any, sampler: Any, batch_sampler: Any) -> None:
+    """Raise TypeError for a dataset or sampler that iteration could not use."""
+    if not callable(getattr(dataset, "__getitem__", None)):
+        raise TypeError(
+            "DataLoader: dataset must be a map-style dataset, with __getitem__ "
+            f"returning one sample, got {_received(dataset)}. Wrap arrays in "
+            "TensorDataset(inputs, labels), or subclass Dataset."
+        )
+    if sampler is None and batch_sampler is None and not isinstance(dataset, Sized):
+        raise TypeError(
+            f"DataLoader: the dataset, of type {type(dataset).__name__}, has no "
+            "__len__, which the default sampler needs to know which indices "
+            "exist. Define __len__, or pass a sampler or batch_sampler."
+        )
+    if sampler is not None and not isinstance(sampler, Iterable):
+        raise TypeError(
+            "DataLoader: sampler must be an iterable of indices, such as a "
+            f"Sampler or a list of ints, got {_received(sampler)}"
+        )
+    if batch_sampler is not None and not isinstance(batch_sampler, Iterable):
+        raise TypeError(
+            "DataLoader: batch_sampler must be an iterable of lists of indices, "
+            f"such as a BatchSampler, got {_received(batch_sampler)}"
+        )
+
+
+def _check_callable(function: Any, name: str, signature: str) -> None:
+    if function is not None and not callable(function):
+        raise TypeError(
+            f"DataLoader: {name} must be None or a function from {signature}, "
+            f"got {_received(function)}"
+        )
+
+
+def _check_worker_options(
+    num_workers: Any,
+    timeout: Any,
+    multiprocessing_context: Any,
+    prefetch_factor: Any,
+    persistent_workers: Any,
+) -> None:
+    """Check the worker options with PyTorch 2.13's rules for ``num_workers``."""
+    _check_num_workers(num_workers)
+
+    is_number = isinstance(timeout, (int, float, np.integer, np.floating))
+    if not is_number or isinstance(timeout, (bool, np.bool_)):
+        raise TypeError(
+            f"DataLoader: timeout must be a number of seconds, got "
+            f"{_received(timeout)}. Pass 0 to wait without a limit."
+        )
+    if not timeout >= 0:
+        raise ValueError(
+            f"DataLoader: timeout must be non-negative, got timeout={timeout!r}. "
+            "Pass 0 to wait without a limit."
+        )
+
+    if num_workers == 0:
+        _reject_without_workers(
+            multiprocessing_context, prefetch_factor, persistent_workers
+        )
+    elif prefetch_factor is not None:
+        is_int = isinstance(prefetch_factor, (int, np.integer))
+        if not is_int or isinstance(prefetch_factor, (bool, np.bool_)):
+            raise TypeError(
+                "DataLoader: prefetch_factor must be None or an int, got "
+                f"{_received(prefetch_factor)}"
+            )
+        if prefetch_factor < 0:
+            raise ValueError(
+                "DataLoader: prefetch_factor must be non-negative, got "
+                f"prefetch_factor={prefetch_factor}"
+            )
+
+
+def _reject_without_workers(
+    multiprocessing_context: Any, prefetch_factor: Any, persistent_workers: Any
+) -> None:
+    """Raise ValueError for the worker options that need ``num_workers > 0``."""
+    if persistent_workers:
+        raise ValueError(
+            "DataLoader: persistent_workers=True needs num_workers > 0, but "
+            "num_workers=0 starts no workers to keep. Leave "
+            "persistent_workers=False."
+        )
+    if prefetch_factor is not None:
+        raise ValueError(
+            f"DataLoader: prefetch_factor={prefetch_factor!r} needs "
+            "num_workers > 0, but num_workers=0 loads in the main process "
+            "without prefetching. Leave prefetch_factor=None."
+        )
+    if multiprocessing_context is not None:
+        raise ValueError(
+            "DataLoader: multiprocessing_context needs num_workers > 0, but "
+            f"got {_received(multiprocessing_context)} with num_workers=0. "
+            "Leave multiprocessing_context=None."
+        )
+
+
+def _received(value: Any) -> str:
+    """Name a value for a message: its type, and its repr when that is short."""
+    text = repr(value)
+    if len(text) > 40:
+        return type(value).__name__
+    return f"{type(value).__name__} {text}"
 
 
 def _check_num_workers(num_workers: Any) -> None:
