@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu import random as random_module
@@ -300,6 +302,26 @@ def test_set_state_round_trips_odd_increment():
     generator = Generator().set_state(state)
 
     assert generator.get_state() == state
+
+
+@given(
+    counter=st.integers(0, 2**128 - 1),
+    increment=st.integers(0, 2**127 - 1).map(lambda half: 2 * half + 1),
+    has_uint32=st.integers(0, 1),
+    uinteger=st.integers(0, 2**32 - 1),
+    initial_seed=st.integers(0, 2**64 - 1),
+)
+def test_set_state_then_get_state_is_identity(
+    counter, increment, has_uint32, uinteger, initial_seed
+):
+    state = {
+        "bit_generator": "PCG64",
+        "state": {"state": counter, "inc": increment},
+        "has_uint32": has_uint32,
+        "uinteger": uinteger,
+        "initial_seed": initial_seed,
+    }
+    assert Generator().set_state(state).get_state() == state
 
 
 def test_set_state_accepts_numpy_integers():
