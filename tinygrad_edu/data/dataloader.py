@@ -103,12 +103,12 @@ class DataLoader:
             ``drop_last=True``, and ``num_workers=0`` with
             ``persistent_workers=True``, a ``prefetch_factor`` or a
             ``multiprocessing_context``.
-        TypeError: if ``dataset`` has no ``__getitem__`` (or no ``__len__``
-            when neither ``sampler`` nor ``batch_sampler`` is given),
-            ``sampler`` or ``batch_sampler`` is not iterable, ``collate_fn``
-            or ``worker_init_fn`` is not callable, ``timeout`` is not a
-            number, ``prefetch_factor`` is not an int, or ``generator`` is
-            neither None nor a ``Generator``.
+        TypeError: if an argument has the wrong type. ``dataset`` needs
+            ``__getitem__``, and ``__len__`` too unless ``sampler`` or
+            ``batch_sampler`` is given. ``sampler`` and ``batch_sampler``
+            must be iterable, ``collate_fn`` and ``worker_init_fn`` callable,
+            ``timeout`` a number, ``prefetch_factor`` an int, and
+            ``generator`` None or a ``Generator``.
 
     Example:
         >>> x = np.arange(10, dtype=np.float32).reshape(5, 2)
