@@ -90,9 +90,10 @@ class DataLoader:
 
     The worker options (``timeout``, ``worker_init_fn``,
     ``multiprocessing_context``, ``prefetch_factor``, ``persistent_workers``)
-    are checked as PyTorch 2.13 checks them with the same ``num_workers``, and
-    are stored as attributes of the same names, so code written for PyTorch
-    runs unchanged. The one ``num_workers`` warning covers them.
+    raise where PyTorch 2.13 raises for the same ``num_workers``, and their
+    types are checked too, which PyTorch leaves to its workers. They are
+    stored as attributes of the same names, so code written for PyTorch runs
+    unchanged, and the one ``num_workers`` warning covers them.
 
     Raises:
         ValueError: if ``batch_size``, ``num_workers``, ``drop_last``,
