@@ -130,7 +130,7 @@ def save_plot(models: dict[str, nn.Module], directory: Path) -> Path:
         axis.set(title=name, xlabel="x1", ylabel="x2", aspect="equal")
         low, high = f"{surface.min():.2f}", f"{surface.max():.2f}"
         if float(high) - float(low) < 0.05:
-            # A flat surface has no 0.5 contour; say so instead of an empty plot.
+            # A flat surface has no 0.5 contour, so the panel states that in words.
             spread = low if low == high else f"between {low} and {high}"
             axis.text(
                 0.5,

@@ -362,8 +362,8 @@ def test_loader_generator_state_restores_later_epochs():
 
     generator.set_state(state)
 
-    for wanted in expected:
-        np.testing.assert_array_equal(first_column_order(loader), wanted)
+    for expected_order in expected:
+        np.testing.assert_array_equal(first_column_order(loader), expected_order)
 
 
 # Workers --------------------------------------------------------------------------

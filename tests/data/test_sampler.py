@@ -247,10 +247,10 @@ def test_batch_sampler_rejects_non_bool_drop_last(drop_last):
 def test_batch_sampler_partitions_indices(size, batch_size, drop_last):
     batches = list(BatchSampler(range(size), batch_size, drop_last))
     flat = [index for batch in batches for index in batch]
-    kept = size - size % batch_size if drop_last else size
+    yielded = size - size % batch_size if drop_last else size
 
     assert len(batches) == len(BatchSampler(range(size), batch_size, drop_last))
-    assert flat == list(range(kept))
+    assert flat == list(range(yielded))
     assert all(len(batch) == batch_size for batch in batches[:-1])
     assert all(0 < len(batch) <= batch_size for batch in batches)
     if drop_last:
