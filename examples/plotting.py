@@ -553,6 +553,25 @@ def _draw_mistakes(
         axis.set_xlabel(f"predicted {y_pred[index]}, true {y_true[index]}", fontsize=8)
 
 
+def prepare_directory(directory: str | os.PathLike[str]) -> Path:
+    """Create ``directory`` and check that matplotlib can be imported.
+
+    The examples call this before training, so that a mistake in ``--plots``
+    stops them at once rather than after training.
+
+    Raises:
+        ImportError: if matplotlib is not installed.
+        OSError: if the directory cannot be created.
+    """
+    _pyplot()
+    path = Path(directory)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"cannot create the directory {str(path)!r}: {error}") from error
+    return path
+
+
 def save_all(
     directory: str | os.PathLike[str],
     *,

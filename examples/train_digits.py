@@ -20,10 +20,8 @@ Run: python examples/train_digits.py            (the 1,797 bundled digits)
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -67,21 +65,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if not args.lr > 0:
         parser.error(f"--lr must be positive, got {args.lr}")
     if args.plots:
-        check_plots_directory(parser, args.plots)
+        import plotting  # examples/plotting.py, beside this script
+
+        try:
+            plotting.prepare_directory(args.plots)
+        except (ImportError, OSError) as error:
+            parser.error(f"--plots: {error}")
     return args
-
-
-def check_plots_directory(parser: argparse.ArgumentParser, directory: str) -> None:
-    """Create ``directory`` and check that matplotlib is installed, before training.
-
-    A mistake in ``--plots`` then stops the script at once, not after training.
-    """
-    if importlib.util.find_spec("matplotlib") is None:
-        parser.error('--plots needs matplotlib: pip install "tinygrad-edu[examples]"')
-    try:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        parser.error(f"--plots: cannot create the directory {directory!r}: {error}")
 
 
 class Standardize(nn.Module):

@@ -165,8 +165,9 @@ def test_digits_example_rejects_bad_options(arguments, fragment, capsys):
     assert fragment in capsys.readouterr().err
 
 
-def test_digits_plots_directory_checked_first(tmp_path, capsys):
+def test_digits_plots_directory_checked_first(tmp_path, capsys, monkeypatch):
     pytest.importorskip("matplotlib")
+    monkeypatch.syspath_prepend(str(EXAMPLES))  # as when run as a script
     train_digits = _load("train_digits")
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")

@@ -292,3 +292,26 @@ def test_missing_matplotlib_names_install(tmp_path, monkeypatch, history):
     with pytest.raises(ImportError, match="pip install matplotlib"):
         plotting.save_training_curves(history, tmp_path / "curves.png")
     assert not (tmp_path / "curves.png").exists()
+
+
+def test_prepare_directory_creates_parents(tmp_path):
+    target = tmp_path / "a" / "b"
+
+    assert plotting.prepare_directory(target) == target
+    assert target.is_dir()
+
+
+def test_prepare_directory_needs_matplotlib(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+
+    with pytest.raises(ImportError, match="pip install matplotlib"):
+        plotting.prepare_directory(tmp_path / "plots")
+    assert not (tmp_path / "plots").exists()
+
+
+def test_prepare_directory_under_file(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+
+    with pytest.raises(OSError, match="cannot create the directory"):
+        plotting.prepare_directory(blocker / "plots")
